@@ -1,0 +1,38 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organisation, Role
+
+SELF_SERVICE_ROLES = [
+    (Role.RESEARCHER, Role.RESEARCHER.label),
+    (Role.ENTERPRISE_MEMBER, Role.ENTERPRISE_MEMBER.label),
+    (Role.BROKER, Role.BROKER.label),
+]
+
+
+class OrganisationRegisterForm(forms.ModelForm):
+    """A person registers their organisation. Staff and expert roles are granted by the bureau."""
+
+    role = forms.ChoiceField(label=_("我在该机构的角色"), choices=SELF_SERVICE_ROLES)
+
+    class Meta:
+        model = Organisation
+        fields = ["name", "kind", "region_code", "credit_code", "description"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Registering a government body is the bureau's job, not self-service.
+        self.fields["kind"].choices = [
+            c for c in self.fields["kind"].choices if c[0] != "government"
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("kind") == "enterprise" and not cleaned.get("credit_code"):
+            self.add_error("credit_code", _("企业须填写统一社会信用代码。"))
+        return cleaned
+
+
+class ProfileForm(forms.Form):
+    display_name = forms.CharField(label=_("姓名"), max_length=60)
+    phone = forms.CharField(label=_("联系电话"), max_length=30, required=False)

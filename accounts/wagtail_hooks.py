@@ -1,0 +1,8 @@
+from wagtail import hooks
+
+from accounts.admin_views import organisation_viewset
+
+
+@hooks.register("register_admin_viewset")
+def register_organisation_viewset():
+    return organisation_viewset

@@ -1,0 +1,278 @@
+"""The demo corpus: organisations, people for every role, and the real public listings.
+
+The listings are the public 科技成果 / 技术需求 advertisements collected by the
+Apache-2.0 project sbx0/Zhibei from 51jishu.com (Dec 2019 – Mar 2020); see
+NOTICE. They are bundled, compressed, in ``demo_data/`` because a fresh machine
+has no ``../shared``. Everything here is safe to run twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from allauth.account.models import EmailAddress
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Organisation, OrganisationKind, Role, User, VerificationStatus
+from accounts.services import membership_add
+from accounts.validators import credit_code_check_char, org_code_check_char
+from marketplace.codelists import cooperation_modes_for, ip_type_for, trl_for_stage
+from marketplace.models import Achievement, ListingStatus, Need
+
+DATA_DIR = Path(__file__).resolve().parent / "demo_data"
+DEMO_PASSWORD = "demo-pass-2024"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def make_credit_code(kind_prefix: str, region: str, serial: str) -> str:
+    """A code with correct check characters (for demo organisations only)."""
+    org = serial[:8]
+    org += org_code_check_char(org)
+    first17 = kind_prefix + region + org
+    return first17 + credit_code_check_char(first17)
+
+
+@dataclass(frozen=True)
+class DemoOrg:
+    key: str
+    name: str
+    kind: str
+    region: str
+    prefix: str  # 登记管理部门 + 机构类别: 12 = 事业单位, 91 = 企业, 11 = 机关
+
+
+DEMO_ORGS = [
+    DemoOrg("uni1", "瓯江大学（演示）", OrganisationKind.UNIVERSITY, "330302", "12"),
+    DemoOrg("uni2", "东海理工大学（演示）", OrganisationKind.UNIVERSITY, "330106", "12"),
+    DemoOrg("inst1", "浙南工业技术研究院（演示）", OrganisationKind.INSTITUTE, "330302", "12"),
+    DemoOrg("inst2", "江南农业科学研究院（演示）", OrganisationKind.INSTITUTE, "320106", "12"),
+    DemoOrg("uni3", "华东海洋大学（演示）", OrganisationKind.UNIVERSITY, "310115", "12"),
+    DemoOrg("ent1", "鹿城智能装备有限公司（演示）", OrganisationKind.ENTERPRISE, "330302", "91"),
+    DemoOrg("ent2", "瓯越新材料科技有限公司（演示）", OrganisationKind.ENTERPRISE, "330304", "91"),
+    DemoOrg("ent3", "温瑞电子信息有限公司（演示）", OrganisationKind.ENTERPRISE, "330302", "91"),
+    DemoOrg(
+        "ent4", "浙南生物医药股份有限公司（演示）", OrganisationKind.ENTERPRISE, "330303", "91"
+    ),
+    DemoOrg(
+        "ent5", "瓯海现代农业发展有限公司（演示）", OrganisationKind.ENTERPRISE, "330304", "91"
+    ),
+    DemoOrg("ent6", "杭州云启软件有限公司（演示）", OrganisationKind.ENTERPRISE, "330106", "91"),
+    DemoOrg(
+        "agency", "鹿城区技术转移服务中心（演示）", OrganisationKind.SERVICE_AGENCY, "330302", "12"
+    ),
+    DemoOrg(
+        "bureau", "温州市鹿城区科学技术局（演示）", OrganisationKind.GOVERNMENT, "330302", "11"
+    ),
+]
+SUPPLIERS = ["uni1", "uni2", "inst1", "inst2", "uni3"]
+DEMANDERS = ["ent1", "ent2", "ent3", "ent4", "ent5", "ent6"]
+
+# Spec §10: exactly these accounts, one per role (two researchers, two companies).
+DEMO_ACCOUNTS = [
+    ("researcher@demo.local", "张研", "uni1", Role.RESEARCHER),
+    ("researcher2@demo.local", "李工", "uni2", Role.RESEARCHER),
+    ("enterprise@demo.local", "王企", "ent1", Role.ENTERPRISE_MEMBER),
+    ("enterprise2@demo.local", "赵总", "ent2", Role.ENTERPRISE_MEMBER),
+    ("broker@demo.local", "陈经纪", "agency", Role.BROKER),
+    ("expert@demo.local", "周专家", "inst1", Role.EXPERT),
+    ("staff@demo.local", "刘科员", "bureau", Role.BUREAU_STAFF),
+]
+
+
+def read_jsonl_gz(path: Path) -> Iterator[dict]:
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                yield json.loads(line)
+
+
+def _owner_key(source_id: str, keys: list[str]) -> str:
+    digest = int(hashlib.sha1(source_id.encode()).hexdigest()[:8], 16)
+    return keys[digest % len(keys)]
+
+
+def _date(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _published_at(value: str | None) -> dt.datetime:
+    day = _date(value) or dt.date(2020, 1, 1)
+    return dt.datetime.combine(day, dt.time(9, 0), tzinfo=SHANGHAI)
+
+
+@transaction.atomic
+def ensure_organisations() -> dict[str, Organisation]:
+    orgs: dict[str, Organisation] = {}
+    for spec in DEMO_ORGS:
+        serial = hashlib.sha1(spec.key.encode()).hexdigest().upper()
+        serial = "".join(c for c in serial if c.isdigit())[:8].ljust(8, "7")
+        org, created = Organisation.objects.get_or_create(
+            name=spec.name,
+            defaults={
+                "kind": spec.kind,
+                "region_code": spec.region,
+                "credit_code": make_credit_code(spec.prefix, spec.region, serial),
+                "description": "演示机构，名称与信息均为虚构。",
+                "status": VerificationStatus.VERIFIED,
+                "verified_at": timezone.now(),
+            },
+        )
+        if created:
+            org.full_clean()
+        orgs[spec.key] = org
+    return orgs
+
+
+@transaction.atomic
+def ensure_accounts(orgs: dict[str, Organisation]) -> list[tuple[str, str, str]]:
+    created_rows = []
+    for email, name, org_key, role in DEMO_ACCOUNTS:
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = User.objects.create_user(email=email, password=DEMO_PASSWORD, display_name=name)
+        EmailAddress.objects.update_or_create(
+            user=user, email=email, defaults={"verified": True, "primary": True}
+        )
+        membership_add(user=user, organisation=orgs[org_key], role=role, is_admin=True)
+        created_rows.append((email, str(Role(role).label), orgs[org_key].name))
+    return created_rows
+
+
+def _achievement(record: dict, org: Organisation) -> Achievement:
+    return Achievement(
+        organisation=org,
+        title=record["title"][:200],
+        summary=record["abstract"],
+        tech_field=record.get("tech_field") or "",
+        industry=record.get("industry") or "",
+        keywords=record.get("keywords") or [],
+        cooperation_modes=cooperation_modes_for(record.get("cooperation") or []),
+        trl=trl_for_stage(record.get("maturity") or ""),
+        ip_type=ip_type_for(record.get("ip_type")),
+        price=None,  # every source listing says 面议
+        application_scope=record.get("application_scope") or "",
+        status=ListingStatus.PUBLISHED,
+        source_id=record["id"],
+        published_at=_published_at(record.get("post_date")),
+    )
+
+
+def _need(record: dict, org: Organisation, today: dt.date) -> Need:
+    # Demo validity is re-dated from today with the source's own duration, so
+    # the demo's needs are not all expired; published_at keeps the source date.
+    start, end = _date(record.get("valid_from")), _date(record.get("valid_to"))
+    days = (end - start).days if start and end and end > start else 365
+    return Need(
+        organisation=org,
+        title=record["title"][:200],
+        description=record["description"],
+        industry=record.get("industry_l1") or "",
+        cooperation_modes=cooperation_modes_for(record.get("cooperation") or []),
+        status=ListingStatus.PUBLISHED,
+        source_id=record["id"],
+        published_at=_published_at(record.get("post_date")),
+        valid_from=today,
+        valid_until=today + dt.timedelta(days=max(days, 90)),
+    )
+
+
+def load_listings(orgs: dict[str, Organisation]) -> dict[str, int]:
+    """Bulk-load the corpus; rows already present (by source_id) are left alone."""
+    today = timezone.localdate()
+    have_a = set(Achievement.objects.exclude(source_id="").values_list("source_id", flat=True))
+    have_n = set(Need.objects.exclude(source_id="").values_list("source_id", flat=True))
+    new_a = [
+        _achievement(r, orgs[_owner_key(r["id"], SUPPLIERS)])
+        for r in read_jsonl_gz(DATA_DIR / "techmarket_achievements.jsonl.gz")
+        if r["id"] not in have_a
+    ]
+    new_n = [
+        _need(r, orgs[_owner_key(r["id"], DEMANDERS)], today)
+        for r in read_jsonl_gz(DATA_DIR / "techmarket_needs.jsonl.gz")
+        if r["id"] not in have_n
+    ]
+    with transaction.atomic():
+        Achievement.objects.bulk_create(new_a, batch_size=500)
+        Need.objects.bulk_create(new_n, batch_size=500)
+    return {"achievements": len(new_a), "needs": len(new_n)}
+
+
+DRAFT_ACHIEVEMENTS = [
+    (
+        "基于机器视觉的零件表面缺陷检测方法（草稿）",
+        "利用深度学习识别金属零件表面划痕与凹坑，尚在整理实验数据。",
+    ),
+    ("低温固化导电银浆制备工艺（草稿）", "面向柔性电路的低温固化银浆配方，待补充性能测试报告。"),
+]
+DRAFT_NEEDS = [
+    (
+        "注塑件翘曲变形控制技术（草稿）",
+        "我司汽车内饰注塑件存在翘曲问题，需优化模具与工艺参数，指标待定。",
+    ),
+    (
+        "生产线能耗在线监测系统（草稿）",
+        "希望对空压机与烘箱能耗进行实时监测与分析，预算待内部审批。",
+    ),
+]
+
+
+@transaction.atomic
+def ensure_drafts(orgs: dict[str, Organisation]) -> None:
+    """Each demo persona's organisation owns drafts besides its published listings."""
+    for key in ("uni1", "uni2", "inst1"):
+        for i, (title, summary) in enumerate(DRAFT_ACHIEVEMENTS):
+            Achievement.objects.get_or_create(
+                source_id=f"demo-draft-{key}-{i}",
+                defaults={"organisation": orgs[key], "title": title, "summary": summary},
+            )
+    for key in ("ent1", "ent2"):
+        for i, (title, description) in enumerate(DRAFT_NEEDS):
+            Need.objects.get_or_create(
+                source_id=f"demo-draft-{key}-{i}",
+                defaults={"organisation": orgs[key], "title": title, "description": description},
+            )
+
+
+def generate_extra(orgs: dict[str, Organisation], size: int) -> int:
+    """N extra published achievements for load tests, recombined from the real corpus."""
+    if size <= 0:
+        return 0
+    records = list(read_jsonl_gz(DATA_DIR / "techmarket_achievements.jsonl.gz"))
+    have = set(
+        Achievement.objects.filter(source_id__startswith="gen-").values_list("source_id", flat=True)
+    )
+    batch = []
+    for i in range(size):
+        source_id = f"gen-{i:07d}"
+        if source_id in have:
+            continue
+        a, b = records[i % len(records)], records[(i * 7 + 3) % len(records)]
+        record = dict(
+            a,
+            id=source_id,
+            title=f"{a['title']}（生成{i}）",
+            abstract=a["abstract"] + b["abstract"],
+        )
+        batch.append(_achievement(record, orgs[_owner_key(source_id, SUPPLIERS)]))
+    Achievement.objects.bulk_create(batch, batch_size=1000)
+    return len(batch)
+
+
+def seed(size: int = 0) -> dict:
+    orgs = ensure_organisations()
+    accounts = ensure_accounts(orgs)
+    loaded = load_listings(orgs)
+    ensure_drafts(orgs)
+    loaded["generated"] = generate_extra(orgs, size)
+    return {"accounts": accounts, "loaded": loaded}

@@ -1,0 +1,75 @@
+"""What each searchable model looks like to a search backend.
+
+One ``DocumentType`` per kind of listing: which model, which rows are public,
+and how a row becomes a flat document. Both backends read these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Model, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from marketplace.models import Achievement, ListingStatus, Need
+
+
+@dataclass(frozen=True)
+class DocumentType:
+    name: str
+    label: str
+    model: type[Model]
+
+    def public_queryset(self) -> QuerySet:
+        return self.model.objects.filter(status=ListingStatus.PUBLISHED).select_related(
+            "organisation"
+        )
+
+    def to_document(self, obj: Any) -> dict[str, Any]:
+        if self.model is Achievement:
+            text = "\n".join(filter(None, [obj.summary, obj.description]))
+        else:
+            text = obj.description
+        return {
+            "id": obj.pk,
+            "type": self.name,
+            "title": obj.title,
+            "text": text,
+            "tech_field": obj.tech_field,
+            "industry": obj.industry,
+            "organisation": obj.organisation.name,
+            "organisation_kind": obj.organisation.kind,
+            "region": obj.organisation.region_code,
+            "cooperation_modes": list(obj.cooperation_modes or []),
+            "published_at": obj.published_at.isoformat() if obj.published_at else None,
+            "url": obj.get_absolute_url(),
+        }
+
+
+DOCUMENT_TYPES: dict[str, DocumentType] = {
+    "achievement": DocumentType("achievement", _("科技成果"), Achievement),
+    "need": DocumentType("need", _("技术需求"), Need),
+}
+
+
+def document_type_for(model: type[Model]) -> DocumentType | None:
+    for doc_type in DOCUMENT_TYPES.values():
+        if doc_type.model is model:
+            return doc_type
+    return None
+
+
+def resolve_types(type_filter: str | None) -> list[DocumentType]:
+    if type_filter and type_filter in DOCUMENT_TYPES:
+        return [DOCUMENT_TYPES[type_filter]]
+    return list(DOCUMENT_TYPES.values())
+
+
+def iter_documents(doc_type: DocumentType, ids: Iterable[int] | None = None):
+    qs = doc_type.public_queryset()
+    if ids is not None:
+        qs = qs.filter(pk__in=list(ids))
+    for obj in qs.iterator(chunk_size=500):
+        yield doc_type.to_document(obj)

@@ -1,0 +1,40 @@
+"""Rebuild or inspect the search index of the configured backend.
+
+Shadows django-elasticsearch-dsl's command of the same name: ours knows both
+backends and swaps aliases instead of deleting the live index first.
+"""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from search.backends import SearchUnavailable, get_backend
+
+
+class Command(BaseCommand):
+    help = "Rebuild the search index (--rebuild) or show the backend's health."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--rebuild", action="store_true", help="build a new index and swap it in"
+        )
+        parser.add_argument("--backend", choices=["database", "elasticsearch"])
+
+    def handle(self, *args, rebuild: bool, backend: str | None, **options):
+        search_backend = get_backend(backend)
+        if not rebuild:
+            self.stdout.write(str(search_backend.health()))
+            return
+
+        def progress(done: int, total: int) -> None:
+            width = 30
+            filled = int(width * done / total) if total else width
+            self.stdout.write(
+                f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}", ending=""
+            )
+            self.stdout.flush()
+
+        try:
+            count = search_backend.rebuild(progress)
+        except SearchUnavailable as exc:
+            raise CommandError(f"{search_backend.name} is unavailable: {exc}") from exc
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS(f"Indexed {count} documents ({search_backend.name})."))

@@ -1,0 +1,24 @@
+"""Celery tasks for indexing: thin, id-based, idempotent."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from search.backends import SearchUnavailable, get_backend
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=(SearchUnavailable,),
+    retry_backoff=True,
+    retry_backoff_max=300,
+    max_retries=5,
+)
+def index_objects(self, type_name: str, ids: list[int]) -> int:
+    get_backend().index(type_name, ids)
+    return len(ids)
+
+
+@shared_task
+def rebuild_index() -> int:
+    return get_backend().rebuild()

@@ -1,0 +1,41 @@
+"""Shared fixtures: personas, real-service gates, and a clean slate per test."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.core.cache import cache
+
+from config.celery import app as celery_app
+from tests import factories
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "") == "1"
+
+
+def need_service(name: str, available: bool, how: str) -> None:
+    """Skip a test whose service is missing, or fail it when REQUIRE_SERVICES=1 (CI)."""
+    if available:
+        return
+    message = f"{name} is not available: {how}"
+    if REQUIRE_SERVICES:
+        pytest.fail(f"REQUIRE_SERVICES=1 but {message}", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(autouse=True)
+def _isolation(request, settings):
+    # Fast hashing: tests create many users; production keeps Django's default.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tasks run inline in tests: a real worker would read another database.
+    # The broker tests switch this off for themselves.
+    celery_app.conf.task_always_eager = True
+    cache.clear()
+    yield
+    celery_app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
+
+
+@pytest.fixture
+def personas(db):
+    """The people of every access test: owner, colleague, outsider, staff (and anonymous)."""
+    return factories.personas()
