@@ -1,76 +1,90 @@
-"""Vocabulary of the national technology-market statistics (spec §2).
+"""Looking up code-list entries by the words people and source data use (spec §2).
 
-The listings issue turns these into staff-editable code-list tables seeded
-from here; until then the words below are the single source of the mappings.
+One ``CodeBook`` loads every list once, so an import of thousands of rows
+costs a handful of queries.
 """
 
 from __future__ import annotations
 
-# Stage words people use → the TRL range they mean (GB/T 22900). Imports store
-# the top of the range: a result that "passed the pilot test" is at least TRL 6.
-MATURITY_TRL_RANGES: dict[str, tuple[int, int]] = {
-    "研发阶段": (1, 3),
-    "小试": (4, 5),
-    "中试": (6, 6),
-    "已有样品": (7, 7),
-    "可量产": (8, 9),
-}
-MATURITY_SYNONYMS = {
-    "正在研发": "研发阶段",
-    "通过小试": "小试",
-    "通过中试": "中试",
-    "可以量产": "可量产",
-    "产业化": "可量产",
-}
+import re
+from dataclasses import dataclass, field
+
+from marketplace.models import CooperationMode, Industry, IPType, MaturityStage, TechField
+from marketplace.seeds.codelists_v1 import (
+    SOURCE_FIELD_TO_NATIONAL,
+    SOURCE_SUBFIELD_OVERRIDES,
+)
+
+_PUNCT = re.compile(r"[\s、，,（）()·]")
 
 
-def trl_for_stage(word: str) -> int | None:
-    stage = MATURITY_SYNONYMS.get(word.strip(), word.strip())
-    bounds = MATURITY_TRL_RANGES.get(stage)
-    return bounds[1] if bounds else None
+def _key(word: str) -> str:
+    return _PUNCT.sub("", word or "")
 
 
-COOPERATION_MODES = [
-    "技术转让",
-    "技术许可",
-    "作价入股",
-    "合作开发",
-    "委托开发",
-    "技术咨询",
-    "技术服务",
-    "其他",
-]
-# Words used by the source site → our cooperation modes.
-COOPERATION_SYNONYMS = {
-    "完全转让": "技术转让",
-    "许可转让": "技术许可",
-    "技术入股": "作价入股",
-    "合作生产": "合作开发",
-}
+@dataclass
+class CodeBook:
+    fields_by_name: dict[str, TechField] = field(default_factory=dict)
+    subfields: dict[tuple[int, str], TechField] = field(default_factory=dict)
+    industries: dict[tuple[int | None, str], Industry] = field(default_factory=dict)
+    stages: dict[str, MaturityStage] = field(default_factory=dict)
+    cooperation: dict[str, CooperationMode] = field(default_factory=dict)
+    ip_types: dict[str, IPType] = field(default_factory=dict)
 
-IP_TYPES = [
-    "发明专利",
-    "实用新型",
-    "外观设计",
-    "软件著作权",
-    "集成电路布图",
-    "植物新品种",
-    "技术秘密",
-    "无",
-]
-IP_SYNONYMS = {"实用新型专利": "实用新型", "非专利技术": "技术秘密", "外观设计专利": "外观设计"}
+    @classmethod
+    def load(cls) -> CodeBook:
+        book = cls()
+        for tf in TechField.objects.all():
+            if tf.parent_id is None:
+                book.fields_by_name[_key(tf.name)] = tf
+            else:
+                book.subfields[(tf.parent_id, _key(tf.name))] = tf
+        for ind in Industry.objects.all():
+            for word in [ind.name, *ind.aliases]:
+                book.industries[(ind.parent_id, _key(word))] = ind
+        for model, target in (
+            (MaturityStage, book.stages),
+            (CooperationMode, book.cooperation),
+            (IPType, book.ip_types),
+        ):
+            for item in model.objects.all():
+                for word in [item.name, *item.aliases]:
+                    target[_key(word)] = item
+        return book
 
+    def tech_field(self, source_l1: str | None, source_l2: str | None = None) -> TechField | None:
+        """The most specific field for a source label like 新材料 / 纳米材料及应用."""
+        if not source_l1:
+            return None
+        national = SOURCE_SUBFIELD_OVERRIDES.get(
+            (source_l1, source_l2), SOURCE_FIELD_TO_NATIONAL.get(source_l1, source_l1)
+        )
+        top = self.fields_by_name.get(_key(national))
+        if top is None:
+            return None
+        if source_l2:
+            return self.subfields.get((top.pk, _key(source_l2)), top)
+        return top
 
-def cooperation_modes_for(words: list[str]) -> list[str]:
-    modes: list[str] = []
-    for word in words:
-        mode = COOPERATION_SYNONYMS.get(word, word)
-        if mode in COOPERATION_MODES and mode not in modes:
-            modes.append(mode)
-    return modes
+    def industry(self, section: str | None, division: str | None = None) -> Industry | None:
+        top = self.industries.get((None, _key(section or "")))
+        if top is None:
+            return None
+        if division:
+            return self.industries.get((top.pk, _key(division)), top)
+        return top
 
+    def trl(self, stage_word: str | None) -> int | None:
+        stage = self.stages.get(_key(stage_word or ""))
+        return stage.trl_max if stage else None
 
-def ip_type_for(word: str | None) -> str:
-    word = (word or "").strip()
-    word = IP_SYNONYMS.get(word, word)
-    return word if word in IP_TYPES else ""
+    def cooperation_modes(self, words: list[str]) -> list[CooperationMode]:
+        modes: list[CooperationMode] = []
+        for word in words:
+            mode = self.cooperation.get(_key(word))
+            if mode and mode not in modes:
+                modes.append(mode)
+        return modes
+
+    def ip_type(self, word: str | None) -> IPType | None:
+        return self.ip_types.get(_key(word or ""))

@@ -24,8 +24,8 @@ from django.utils import timezone
 from accounts.models import Organisation, OrganisationKind, Role, User, VerificationStatus
 from accounts.services import membership_add
 from accounts.validators import credit_code_check_char, org_code_check_char
-from marketplace.codelists import cooperation_modes_for, ip_type_for, trl_for_stage
-from marketplace.models import Achievement, ListingStatus, Need
+from marketplace.codelists import CodeBook
+from marketplace.models import Achievement, IPItem, ListingStatus, Need
 
 DATA_DIR = Path(__file__).resolve().parent / "demo_data"
 DEMO_PASSWORD = "demo-pass-2024"
@@ -149,62 +149,85 @@ def ensure_accounts(orgs: dict[str, Organisation]) -> list[tuple[str, str, str]]
     return created_rows
 
 
-def _achievement(record: dict, org: Organisation) -> Achievement:
-    return Achievement(
+def _achievement(record: dict, org: Organisation, book: CodeBook) -> Achievement:
+    achievement = Achievement(
         organisation=org,
         title=record["title"][:200],
         summary=record["abstract"],
-        tech_field=record.get("tech_field") or "",
-        industry=record.get("industry") or "",
+        tech_field=book.tech_field(record.get("tech_field_l1"), record.get("tech_field_l2")),
+        industry=book.industry(record.get("industry_l1"), record.get("industry_l2")),
         keywords=record.get("keywords") or [],
-        cooperation_modes=cooperation_modes_for(record.get("cooperation") or []),
-        trl=trl_for_stage(record.get("maturity") or ""),
-        ip_type=ip_type_for(record.get("ip_type")),
+        trl=book.trl(record.get("maturity")),
         price=None,  # every source listing says 面议
         application_scope=record.get("application_scope") or "",
         status=ListingStatus.PUBLISHED,
         source_id=record["id"],
         published_at=_published_at(record.get("post_date")),
     )
+    achievement._modes = book.cooperation_modes(record.get("cooperation") or [])
+    achievement._ip_type = book.ip_type(record.get("ip_type"))
+    return achievement
 
 
-def _need(record: dict, org: Organisation, today: dt.date) -> Need:
+def _need(record: dict, org: Organisation, book: CodeBook, today: dt.date) -> Need:
     # Demo validity is re-dated from today with the source's own duration, so
     # the demo's needs are not all expired; published_at keeps the source date.
     start, end = _date(record.get("valid_from")), _date(record.get("valid_to"))
     days = (end - start).days if start and end and end > start else 365
-    return Need(
+    need = Need(
         organisation=org,
         title=record["title"][:200],
         description=record["description"],
-        industry=record.get("industry_l1") or "",
-        cooperation_modes=cooperation_modes_for(record.get("cooperation") or []),
+        industry=book.industry(record.get("industry_l1")),
         status=ListingStatus.PUBLISHED,
         source_id=record["id"],
         published_at=_published_at(record.get("post_date")),
         valid_from=today,
         valid_until=today + dt.timedelta(days=max(days, 90)),
     )
+    need._modes = book.cooperation_modes(record.get("cooperation") or [])
+    return need
+
+
+def _bulk_insert(model, rows: list) -> None:
+    """bulk_create, then the many-to-many rows and IP items the objects carry."""
+    model.objects.bulk_create(rows, batch_size=500)
+    through = model.cooperation_modes.through
+    field = f"{model._meta.model_name}_id"
+    through.objects.bulk_create(
+        [
+            through(**{field: row.pk, "cooperationmode_id": m.pk})
+            for row in rows
+            for m in row._modes
+        ],
+        batch_size=1000,
+    )
+    if model is Achievement:
+        IPItem.objects.bulk_create(
+            [IPItem(achievement_id=r.pk, ip_type=r._ip_type) for r in rows if r._ip_type],
+            batch_size=1000,
+        )
 
 
 def load_listings(orgs: dict[str, Organisation]) -> dict[str, int]:
     """Bulk-load the corpus; rows already present (by source_id) are left alone."""
+    book = CodeBook.load()
     today = timezone.localdate()
     have_a = set(Achievement.objects.exclude(source_id="").values_list("source_id", flat=True))
     have_n = set(Need.objects.exclude(source_id="").values_list("source_id", flat=True))
     new_a = [
-        _achievement(r, orgs[_owner_key(r["id"], SUPPLIERS)])
+        _achievement(r, orgs[_owner_key(r["id"], SUPPLIERS)], book)
         for r in read_jsonl_gz(DATA_DIR / "techmarket_achievements.jsonl.gz")
         if r["id"] not in have_a
     ]
     new_n = [
-        _need(r, orgs[_owner_key(r["id"], DEMANDERS)], today)
+        _need(r, orgs[_owner_key(r["id"], DEMANDERS)], book, today)
         for r in read_jsonl_gz(DATA_DIR / "techmarket_needs.jsonl.gz")
         if r["id"] not in have_n
     ]
     with transaction.atomic():
-        Achievement.objects.bulk_create(new_a, batch_size=500)
-        Need.objects.bulk_create(new_n, batch_size=500)
+        _bulk_insert(Achievement, new_a)
+        _bulk_insert(Need, new_n)
     return {"achievements": len(new_a), "needs": len(new_n)}
 
 
@@ -248,6 +271,7 @@ def generate_extra(orgs: dict[str, Organisation], size: int) -> int:
     """N extra published achievements for load tests, recombined from the real corpus."""
     if size <= 0:
         return 0
+    book = CodeBook.load()
     records = list(read_jsonl_gz(DATA_DIR / "techmarket_achievements.jsonl.gz"))
     have = set(
         Achievement.objects.filter(source_id__startswith="gen-").values_list("source_id", flat=True)
@@ -264,8 +288,9 @@ def generate_extra(orgs: dict[str, Organisation], size: int) -> int:
             title=f"{a['title']}（生成{i}）",
             abstract=a["abstract"] + b["abstract"],
         )
-        batch.append(_achievement(record, orgs[_owner_key(source_id, SUPPLIERS)]))
-    Achievement.objects.bulk_create(batch, batch_size=1000)
+        batch.append(_achievement(record, orgs[_owner_key(source_id, SUPPLIERS)], book))
+    with transaction.atomic():
+        _bulk_insert(Achievement, batch)
     return len(batch)
 
 

@@ -1,13 +1,23 @@
 from django.urls import path
 
-from marketplace import views
+from marketplace.views import files, owner, public
 
 app_name = "marketplace"
 
 urlpatterns = [
-    path("achievements/", views.achievement_list, name="achievement_list"),
-    path("achievements/<int:pk>/", views.achievement_detail, name="achievement_detail"),
-    path("achievements/<int:pk>/edit/", views.achievement_edit, name="achievement_edit"),
-    path("needs/", views.need_list, name="need_list"),
-    path("needs/<int:pk>/", views.need_detail, name="need_detail"),
+    path("achievements/", public.achievement_list, name="achievement_list"),
+    path("achievements/new/", owner.achievement_new, name="achievement_new"),
+    path("achievements/mine/", owner.achievement_mine, name="achievement_mine"),
+    path("achievements/<int:pk>/", public.achievement_detail, name="achievement_detail"),
+    path("achievements/<int:pk>/edit/", owner.achievement_edit, name="achievement_edit"),
+    path("achievements/<int:pk>/submit/", owner.achievement_submit, name="achievement_submit"),
+    path("achievements/<int:pk>/archive/", owner.achievement_archive, name="achievement_archive"),
+    path("needs/", public.need_list, name="need_list"),
+    path("needs/new/", owner.need_new, name="need_new"),
+    path("needs/mine/", owner.need_mine, name="need_mine"),
+    path("needs/<int:pk>/", public.need_detail, name="need_detail"),
+    path("needs/<int:pk>/edit/", owner.need_edit, name="need_edit"),
+    path("needs/<int:pk>/submit/", owner.need_submit, name="need_submit"),
+    path("needs/<int:pk>/archive/", owner.need_archive, name="need_archive"),
+    path("media/<path:path>", files.serve_media, name="media"),
 ]

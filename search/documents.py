@@ -23,8 +23,10 @@ class DocumentType:
     model: type[Model]
 
     def public_queryset(self) -> QuerySet:
-        return self.model.objects.filter(status=ListingStatus.PUBLISHED).select_related(
-            "organisation"
+        return (
+            self.model.objects.filter(status=ListingStatus.PUBLISHED)
+            .select_related("organisation", "tech_field", "tech_field__parent", "industry")
+            .prefetch_related("cooperation_modes")
         )
 
     def to_document(self, obj: Any) -> dict[str, Any]:
@@ -37,12 +39,13 @@ class DocumentType:
             "type": self.name,
             "title": obj.title,
             "text": text,
-            "tech_field": obj.tech_field,
-            "industry": obj.industry,
+            "tech_field": obj.tech_field.top.name if obj.tech_field else "",
+            "tech_subfield": obj.tech_field.name if obj.tech_field else "",
+            "industry": obj.industry.name if obj.industry else "",
             "organisation": obj.organisation.name,
             "organisation_kind": obj.organisation.kind,
             "region": obj.organisation.region_code,
-            "cooperation_modes": list(obj.cooperation_modes or []),
+            "cooperation_modes": [m.name for m in obj.cooperation_modes.all()],
             "published_at": obj.published_at.isoformat() if obj.published_at else None,
             "url": obj.get_absolute_url(),
         }
@@ -71,5 +74,5 @@ def iter_documents(doc_type: DocumentType, ids: Iterable[int] | None = None):
     qs = doc_type.public_queryset()
     if ids is not None:
         qs = qs.filter(pk__in=list(ids))
-    for obj in qs.iterator(chunk_size=500):
+    for obj in qs.iterator(chunk_size=500):  # prefetches apply per chunk
         yield doc_type.to_document(obj)

@@ -26,7 +26,10 @@ def need_service(name: str, available: bool, how: str) -> None:
 @pytest.fixture(autouse=True)
 def _isolation(request, settings):
     # Fast hashing: tests create many users; production keeps Django's default.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",  # users made by seed_demo
+    ]
     # Tasks run inline in tests: a real worker would read another database.
     # The broker tests switch this off for themselves.
     celery_app.conf.task_always_eager = True

@@ -10,7 +10,7 @@ from allauth.account.models import EmailAddress
 from accounts.models import Organisation, Role, User, VerificationStatus
 from accounts.services import membership_add
 from marketplace.demo import make_credit_code
-from marketplace.models import Achievement, ListingStatus, Need
+from marketplace.models import Achievement, ListingStatus, Need, TechField
 
 PASSWORD = "a-Long-test-passw0rd"
 _seq = itertools.count(1)
@@ -58,7 +58,7 @@ def achievement(
         "title": f"一种锂离子电池正极材料的制备方法{next(_seq)}",
         "summary": "本发明公开了一种高镍三元正极材料的制备方法，循环寿命显著提高。",
         "status": status,
-        "tech_field": "新材料",
+        "tech_field": TechField.objects.get(name="新材料及其应用"),
         "trl": 6,
     }
     values.update(extra)

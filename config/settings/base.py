@@ -137,7 +137,13 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A request must not hang when the broker is down: fail fast, log, catch up later.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 CELERY_TIMEZONE = "Asia/Shanghai"
-CELERY_BEAT_SCHEDULE: dict = {}
+# Periodic work, run by `celery -A config beat` (one beat per deployment).
+CELERY_BEAT_SCHEDULE = {
+    "expire-needs": {  # spec §3: needs are archived automatically when they expire
+        "task": "marketplace.tasks.expire_needs",
+        "schedule": 6 * 60 * 60,
+    },
+}
 
 if REDIS_URL:
     CACHES = {

@@ -31,6 +31,7 @@ MAPPING = {
         "title": {"type": "text", "analyzer": "standard"},
         "text": {"type": "text", "analyzer": "standard"},
         "tech_field": {"type": "keyword"},
+        "tech_subfield": {"type": "keyword"},
         "industry": {"type": "keyword"},
         "organisation": {"type": "keyword"},
         "organisation_kind": {"type": "keyword"},

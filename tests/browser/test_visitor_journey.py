@@ -2,16 +2,20 @@
 
 import pytest
 
-from marketplace.models import ListingStatus
+from marketplace.models import IPType, ListingStatus
 from tests import factories
 from tests.browser.conftest import screenshot
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def test_visitor_browses_from_home_to_an_achievement(page):
     org = factories.organisation(name="瓯江大学")
-    factories.achievement(org, title="一种高效光伏组件清洗机器人", trl=7, ip_type="发明专利")
+    robot = factories.achievement(org, title="一种高效光伏组件清洗机器人", trl=7)
+    robot.ip_items.create(ip_type=IPType.objects.get(code="invention"), number="ZL202010000001.2")
     factories.achievement(org, title="不应出现的草稿", status=ListingStatus.DRAFT)
 
     page.goto(page.base_url + "/")
@@ -22,7 +26,7 @@ def test_visitor_browses_from_home_to_an_achievement(page):
     assert "不应出现的草稿" not in page.content()
     page.get_by_role("link", name="一种高效光伏组件清洗机器人").click()
     assert page.locator("h1").inner_text() == "一种高效光伏组件清洗机器人"
-    facts = page.locator("dl.facts").inner_text()
+    facts = page.locator("main").inner_text()
     assert "TRL 7" in facts and "发明专利" in facts and "瓯江大学" in facts
     screenshot(page, "achievement-detail")
 

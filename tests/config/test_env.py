@@ -85,6 +85,7 @@ def _django(args: list[str], **env: str) -> subprocess.CompletedProcess:
             "SEARCH_BACKEND",
             "SECRET_KEY",
             "DEBUG",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",  # set while browser tests run; never in deployment
         }
     }
     clean.update(env)

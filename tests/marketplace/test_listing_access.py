@@ -51,7 +51,12 @@ def test_only_members_of_the_organisation_edit(client, personas, draft, who, exp
     client.force_login(getattr(personas, who))
     response = client.post(
         reverse("marketplace:achievement_edit", args=[draft.pk]),
-        {"title": f"{who} 改过的标题", "summary": "新的简介", "description": ""},
+        {
+            "title": f"{who} 改过的标题",
+            "summary": "新的简介",
+            "ip-TOTAL_FORMS": "0",
+            "ip-INITIAL_FORMS": "0",
+        },
     )
     assert response.status_code == expected
     draft.refresh_from_db()

@@ -1,0 +1,1 @@
+"""Writes for the marketplace. Views, admin, commands and tasks call these only."""

@@ -1,0 +1,1 @@
+"""Pages of the marketplace. Rules live in permissions, selectors and services."""

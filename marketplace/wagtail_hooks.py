@@ -1,0 +1,36 @@
+"""Bureau screens in the Wagtail admin: the 审核 (review) menu and the 代码表 (code lists) menu."""
+
+from django.utils.translation import gettext_lazy
+from wagtail import hooks
+from wagtail.admin.viewsets.base import ViewSetGroup
+from wagtail.permissions import register_permission_policy
+
+from marketplace.admin_views.bulk import ApproveListingsBulkAction, ReturnListingsBulkAction
+from marketplace.admin_views.codelists import CODE_LIST_MODELS, CodeListGroup, codelist_policy
+from marketplace.admin_views.review import achievement_review_viewset, need_review_viewset
+from marketplace.admin_views.revisions import revision_review_viewset
+
+# Registered at import, before any view asks for these models' policies (Wagtail requires it).
+for _model in CODE_LIST_MODELS:
+    register_permission_policy(_model, codelist_policy(_model))
+
+
+class ReviewGroup(ViewSetGroup):
+    menu_label = gettext_lazy("审核")
+    menu_icon = "tasks"
+    menu_order = 190
+    items = (achievement_review_viewset, need_review_viewset, revision_review_viewset)
+
+
+@hooks.register("register_admin_viewset")
+def register_review_viewsets():
+    return ReviewGroup()
+
+
+@hooks.register("register_admin_viewset")
+def register_codelist_viewsets():
+    return CodeListGroup()
+
+
+hooks.register("register_bulk_action", ApproveListingsBulkAction)
+hooks.register("register_bulk_action", ReturnListingsBulkAction)
