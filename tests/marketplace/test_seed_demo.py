@@ -6,6 +6,7 @@ from django.test import Client
 from django.utils.html import escape
 
 from accounts.models import Organisation, Role, User
+from config.celery import app as celery_app
 from marketplace.models import Achievement, ListingStatus, Need
 
 pytestmark = pytest.mark.django_db
@@ -23,6 +24,9 @@ DEMO_EMAILS = {
 
 @pytest.fixture(scope="module")
 def seeded(django_db_setup, django_db_blocker):
+    # Module scope runs outside the per-test autouse fixtures: keep tasks inline
+    # here too, or every save and delete would be queued on a real broker.
+    celery_app.conf.task_always_eager = True
     with django_db_blocker.unblock():
         call_command("seed_demo", stdout=open("/dev/null", "w"))
         yield
