@@ -34,8 +34,6 @@ def _isolation(request, settings):
     # The broker tests switch this off for themselves.
     celery_app.conf.task_always_eager = True
     cache.clear()
-    yield
-    celery_app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
 
 
 @pytest.fixture

@@ -30,6 +30,7 @@ def seeded(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         call_command("seed_demo", stdout=open("/dev/null", "w"))
         yield
+        celery_app.conf.task_always_eager = True
         # Module-scoped data lives outside the per-test transactions: clean it up.
         Achievement.objects.all().delete()
         Need.objects.all().delete()
