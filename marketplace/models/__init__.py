@@ -1,4 +1,26 @@
 from marketplace.models.codelists import CooperationMode, Industry, IPType, MaturityStage, TechField
+from marketplace.models.contracts import (
+    AdjustmentKind,
+    ContractAdjustment,
+    ContractEvent,
+    ContractSource,
+    ContractStatus,
+    ContractType,
+    PaymentMethod,
+    Target,
+    TargetBasis,
+    TargetMeasure,
+    TechContract,
+)
+from marketplace.models.deals import (
+    OPEN_STAGES,
+    Deal,
+    DealCloseReason,
+    DealEvent,
+    DealMessage,
+    DealStage,
+    Notification,
+)
 from marketplace.models.files import ListingAttachment, ListingImage
 from marketplace.models.listings import (
     MAX_KEYWORDS,
@@ -11,8 +33,26 @@ from marketplace.models.listings import (
 from marketplace.models.workflow import ListingEvent, ListingRevision, RevisionStatus
 
 __all__ = [
+    "OPEN_STAGES",
+    "Deal",
+    "DealCloseReason",
+    "DealEvent",
+    "DealMessage",
+    "DealStage",
+    "Notification",
     "MAX_KEYWORDS",
     "Achievement",
+    "AdjustmentKind",
+    "ContractAdjustment",
+    "ContractEvent",
+    "ContractSource",
+    "ContractStatus",
+    "ContractType",
+    "PaymentMethod",
+    "Target",
+    "TargetBasis",
+    "TargetMeasure",
+    "TechContract",
     "CooperationMode",
     "Disclosure",
     "IPItem",
