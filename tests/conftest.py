@@ -33,6 +33,9 @@ def _isolation(request, settings):
     # Tasks run inline in tests: a real worker would read another database.
     # The broker tests switch this off for themselves.
     celery_app.conf.task_always_eager = True
+    # Listings saved by ordinary tests are indexed by the database backend; the
+    # Elasticsearch tests switch to it with a random index prefix of their own.
+    settings.SEARCH_BACKEND = "database"
     cache.clear()
 
 

@@ -2,7 +2,8 @@
 
 import pytest
 from django.core.management import call_command
-from django.test import Client
+from django.db import transaction
+from django.test import Client, override_settings
 from django.utils.html import escape
 
 from accounts.models import Organisation, Role, User
@@ -24,18 +25,24 @@ DEMO_EMAILS = {
 
 @pytest.fixture(scope="module")
 def seeded(django_db_setup, django_db_blocker):
-    # Module scope runs outside the per-test autouse fixtures: keep tasks inline
-    # here too, or every save and delete would be queued on a real broker.
+    """Seed once for the module inside a transaction that is rolled back afterwards.
+
+    Each test's own transaction nests inside it, and nothing is deleted row by
+    row at the end (which would re-index thousands of listings one at a time).
+    """
     celery_app.conf.task_always_eager = True
     with django_db_blocker.unblock():
-        call_command("seed_demo", stdout=open("/dev/null", "w"))
-        yield
-        celery_app.conf.task_always_eager = True
-        # Module-scoped data lives outside the per-test transactions: clean it up.
-        Achievement.objects.all().delete()
-        Need.objects.all().delete()
-        User.objects.all().delete()
-        Organisation.objects.all().delete()
+        outer = transaction.atomic()
+        outer.__enter__()
+        search_settings = override_settings(SEARCH_BACKEND="database")
+        search_settings.enable()
+        try:
+            call_command("seed_demo", stdout=open("/dev/null", "w"))
+            yield
+        finally:
+            search_settings.disable()
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
 
 
 def test_the_whole_public_corpus_is_loaded_and_published(seeded):
