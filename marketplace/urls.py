@@ -1,5 +1,6 @@
 from django.urls import path
 
+from marketplace import urls_deals
 from marketplace.views import files, owner, public
 
 app_name = "marketplace"
@@ -21,3 +22,6 @@ urlpatterns = [
     path("needs/<int:pk>/archive/", owner.need_archive, name="need_archive"),
     path("media/<path:path>", files.serve_media, name="media"),
 ]
+
+# Inquiries, deals and notifications (spec §6).
+urlpatterns += urls_deals.urlpatterns

@@ -306,6 +306,10 @@ def contract_register(
         from_status=from_status,
         after={"registration_no": registration_no, "registered_on": registered_on.isoformat()},
     )
+    # A contract signed through a deal moves that deal to "registered" (spec §6).
+    from marketplace.services.deals import deal_on_contract_registered
+
+    deal_on_contract_registered(contract=locked)
     return locked
 
 

@@ -17,6 +17,7 @@ from accounts.selectors import has_verified_organisation
 from marketplace import permissions, selectors
 from marketplace.filters import AchievementFilter, ListingFilter, NeedFilter
 from marketplace.models import Achievement, Disclosure, MaturityStage, Need, RevisionStatus
+from marketplace.selectors_deals import can_see_confidential, inquiry_state
 from marketplace.services.listings import listing_record_view
 
 PAGE_SIZE = 20
@@ -106,8 +107,9 @@ def _detail_context(request: HttpRequest, listing: Achievement | Need) -> dict:
         "name_hidden_publicly": is_need and listing.disclosure == Disclosure.ANONYMOUS,
         "show_contact": show_contact,
         "contact_prompt": "" if show_contact else _contact_prompt(user, on_request=on_request),
-        # Confidential detail: the owner (and reviewers) now; inquirers once accepted (deals).
-        "show_confidential": insider,
+        # Confidential detail: the owner and reviewers; an inquirer once the owner accepted.
+        "show_confidential": can_see_confidential(user, listing),
+        "inquiry": inquiry_state(user, listing),
         "events": events,
         "pending_revision": pending,
         "returned_revision": returned_revision,
