@@ -14,6 +14,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -25,7 +26,15 @@ from accounts.models import Organisation, OrganisationKind, Role, User, Verifica
 from accounts.services import membership_add
 from accounts.validators import credit_code_check_char, org_code_check_char
 from marketplace.codelists import CodeBook
-from marketplace.models import Achievement, IPItem, ListingStatus, Need
+from marketplace.models import (
+    Achievement,
+    ContractSource,
+    ContractType,
+    IPItem,
+    ListingStatus,
+    Need,
+    TechContract,
+)
 
 DATA_DIR = Path(__file__).resolve().parent / "demo_data"
 DEMO_PASSWORD = "demo-pass-2024"
@@ -294,10 +303,111 @@ def generate_extra(orgs: dict[str, Organisation], size: int) -> int:
     return len(batch)
 
 
+CONTRACT_TYPES = [
+    ContractType.DEVELOPMENT_COMMISSIONED,
+    ContractType.TRANSFER,
+    ContractType.LICENSING,
+    ContractType.SERVICE,
+    ContractType.CONSULTING,
+    ContractType.DEVELOPMENT_COOPERATIVE,
+]
+CONTRACT_PAIRS = [  # (seller, buyer): supply side sells technology to companies
+    ("uni1", "ent1"),
+    ("inst1", "ent3"),
+    ("uni2", "ent2"),
+    ("inst2", "ent5"),
+    ("uni3", "ent4"),
+    ("uni1", "ent6"),
+    ("agency", "ent1"),
+    ("inst1", "ent2"),
+]
+
+
+def ensure_contracts(orgs: dict[str, Organisation]) -> int:
+    """Registered demo contracts from January 2024 to last month, some pending (spec §10).
+
+    Amounts are fictitious; numbers are DEMO-… so they never clash with real imports.
+    """
+    from marketplace.services import contracts as contract_services
+
+    today = timezone.localdate()
+    staff = User.objects.get(email="staff@demo.local")
+    made = 0
+    month = dt.date(2024, 1, 1)
+    i = 0
+    while month < today.replace(day=1):
+        for k in range(2):
+            i += 1
+            number = f"DEMO-{month:%Y%m}-{k + 1:02d}"
+            if TechContract.objects.filter(contract_no=number).exists():
+                continue
+            seller, buyer = (orgs[key] for key in CONTRACT_PAIRS[i % len(CONTRACT_PAIRS)])
+            amount = Decimal(180_000 + (i * 7919) % 40 * 25_000)
+            with transaction.atomic():
+                contract = contract_services.contract_create(
+                    data={
+                        "contract_no": number,
+                        "title": f"演示合同：{seller.name[:6]}向{buyer.name[:6]}提供技术（{i}）",
+                        "contract_type": CONTRACT_TYPES[i % len(CONTRACT_TYPES)],
+                        "seller_name": seller.name,
+                        "seller_credit_code": seller.credit_code,
+                        "seller_region": seller.region_code,
+                        "buyer_name": buyer.name,
+                        "buyer_credit_code": buyer.credit_code,
+                        "buyer_region": buyer.region_code,
+                        "signed_on": month + dt.timedelta(days=3 + k * 9),
+                        "contract_amount": amount,
+                        "tech_amount": (amount * Decimal("0.85")).quantize(Decimal("0.01")),
+                    },
+                    by=staff,
+                    source=ContractSource.OFFLINE,
+                )
+                contract_services.contract_submit(contract=contract, by=staff)
+                last_month = month.year == today.year and month.month == today.month - 1
+                if not (last_month and k == 1):  # one stays pending for the review queue
+                    contract_services.contract_register(
+                        contract=contract,
+                        registration_no=f"{month:%Y%m}330302{i:04d}",
+                        registered_on=month + dt.timedelta(days=12 + k * 9),
+                        by=staff,
+                    )
+            made += 1
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    return made
+
+
+def ensure_deal(orgs: dict[str, Organisation]) -> None:
+    """One deal under negotiation: enterprise@ asks about a 瓯江大学 achievement."""
+    from marketplace.models import Deal
+    from marketplace.services import deals as deal_services
+
+    listing = (
+        Achievement.objects.filter(organisation=orgs["uni1"], status=ListingStatus.PUBLISHED)
+        .order_by("-published_at", "id")
+        .first()
+    )
+    if listing is None or Deal.objects.filter(achievement=listing).exists():
+        return
+    enterprise = User.objects.get(email="enterprise@demo.local")
+    researcher = User.objects.get(email="researcher@demo.local")
+    with transaction.atomic():
+        deal = deal_services.deal_open(
+            listing=listing,
+            by=enterprise,
+            message="您好，我司对该成果很感兴趣，希望了解技术转让的条件和报价。",
+        )
+        deal_services.deal_accept(deal=deal, by=researcher)
+        deal_services.deal_post_message(
+            deal=deal, by=researcher, body="感谢关注。可以先安排一次线上交流，介绍技术细节。"
+        )
+
+
 def seed(size: int = 0) -> dict:
     orgs = ensure_organisations()
     accounts = ensure_accounts(orgs)
     loaded = load_listings(orgs)
     ensure_drafts(orgs)
     loaded["generated"] = generate_extra(orgs, size)
+    loaded["contracts"] = ensure_contracts(orgs)
+    ensure_deal(orgs)
     return {"accounts": accounts, "loaded": loaded}

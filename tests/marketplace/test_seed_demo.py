@@ -130,3 +130,15 @@ def test_production_settings_refuse_demo_data(settings):
     settings.ALLOW_DEMO_DATA = False
     with pytest.raises(CommandError):
         call_command("seed_demo")
+
+
+def test_demo_contracts_count_toward_the_target_and_one_deal_is_under_negotiation(seeded):
+    from marketplace.ledger import target_progress
+    from marketplace.models import ContractStatus, Deal, DealStage, TechContract
+
+    assert TechContract.objects.filter(status=ContractStatus.REGISTERED).count() >= 24
+    assert TechContract.objects.filter(status=ContractStatus.SUBMITTED).exists()
+    progress = target_progress(2025)
+    assert progress["contracts"] > 0 and progress["counted"] > 0
+    deal = Deal.objects.get()
+    assert deal.stage == DealStage.NEGOTIATING and deal.messages.count() == 2

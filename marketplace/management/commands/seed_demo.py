@@ -17,7 +17,7 @@ class Command(BaseCommand):
         loaded = result["loaded"]
         self.stdout.write(
             f"Loaded {loaded['achievements']} new achievements, {loaded['needs']} new needs, "
-            f"{loaded['generated']} generated."
+            f"{loaded['generated']} generated, {loaded['contracts']} new demo contracts."
         )
         self.stdout.write(f"Demo accounts (password: {demo.DEMO_PASSWORD}):")
         for email, role, org in result["accounts"]:
