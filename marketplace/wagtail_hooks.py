@@ -34,3 +34,21 @@ def register_codelist_viewsets():
 
 hooks.register("register_bulk_action", ApproveListingsBulkAction)
 hooks.register("register_bulk_action", ReturnListingsBulkAction)
+
+
+# --- 合同登记: contracts, offline import, targets and the ledger (spec §6, §7) -------------
+from marketplace.admin_views.contracts import contract_viewset  # noqa: E402
+from marketplace.admin_views.imports import contract_import_viewset  # noqa: E402
+from marketplace.admin_views.targets import target_viewset  # noqa: E402
+
+
+class ContractGroup(ViewSetGroup):
+    menu_label = gettext_lazy("合同登记")
+    menu_icon = "doc-full-inverse"
+    menu_order = 195
+    items = (contract_viewset, contract_import_viewset, target_viewset)
+
+
+@hooks.register("register_admin_viewset")
+def register_contract_viewsets():
+    return ContractGroup()
