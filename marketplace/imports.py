@@ -35,6 +35,7 @@ import datetime as dt
 import io
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -630,10 +631,13 @@ def import_contracts(
     name: str,
     dry_run: bool = False,
     by: User | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
     """Import a contract spreadsheet; ``name`` (the file name) tells CSV from XLSX.
 
-    Raises ``ImportFileError`` when the file as a whole cannot be used.
+    ``progress(done, total)`` is called every 50 data rows and at the end (the
+    background job shows it). Raises ``ImportFileError`` when the file as a whole
+    cannot be used.
     """
     if not isinstance(content, bytes):
         content = content.read()
@@ -646,7 +650,10 @@ def import_contracts(
     first_seen: dict[str, int] = {}
 
     with transaction.atomic():
+        total = len(rows) - 1
         for number, cells in enumerate(rows[1:], start=2):
+            if progress and (number - 1) % 50 == 0:
+                progress(number - 1, total)
             if all(_text(c) == "" for c in cells):
                 continue
             row = _parse_row(number, cells, header, fields)
@@ -669,4 +676,6 @@ def import_contracts(
                 report.rejected.append(RejectedRow(row=number, errors=row.errors))
         if dry_run:
             transaction.set_rollback(True)
+    if progress:
+        progress(total, total)
     return report

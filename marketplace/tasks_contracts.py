@@ -119,7 +119,11 @@ def import_contracts_task(self, job_id: str) -> str:
     by = User.objects.filter(pk=record.get("user_id")).first() if record.get("user_id") else None
     try:
         report = import_contracts(
-            content=job_content(job_id), name=record["name"], dry_run=False, by=by
+            content=job_content(job_id),
+            name=record["name"],
+            dry_run=False,
+            by=by,
+            progress=lambda done, total: job_update(job_id, done=done, total=total),
         )
     except ImportFileError as exc:
         job_update(job_id, state=FAILED, error=str(exc), finished_at=timezone.now().isoformat())

@@ -533,3 +533,17 @@ def test_a_file_not_in_utf8_is_refused(tmp_path):
     with pytest.raises(CommandError, match="UTF-8"):
         run(path)
     assert TechContract.objects.count() == 0
+
+
+def test_progress_is_reported_while_a_file_imports(tmp_path):
+    from marketplace.imports import import_contracts
+
+    path = tmp_path / "contracts.csv"
+    write_csv(path, [row(f"HT-P-{i:03d}") for i in range(120)])
+    seen: list[tuple[int, int]] = []
+    report = import_contracts(
+        content=path.read_bytes(), name="contracts.csv", progress=lambda d, t: seen.append((d, t))
+    )
+    assert report.created == 120
+    assert seen[0] == (50, 120) and seen[-1] == (120, 120)
+    assert [d for d, _t in seen] == sorted(d for d, _t in seen)
