@@ -13,7 +13,8 @@ from typing import Any
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.models import Achievement, ListingStatus, Need
+from marketplace.models import Achievement, Disclosure, ListingStatus, Need
+from search.analysis import strip_html
 
 
 @dataclass(frozen=True)
@@ -30,19 +31,24 @@ class DocumentType:
         )
 
     def to_document(self, obj: Any) -> dict[str, Any]:
+        """A flat document: ``title``/``text`` are what is searched, the rest are facets."""
         if self.model is Achievement:
-            text = "\n".join(filter(None, [obj.summary, obj.description]))
+            parts = [obj.summary, strip_html(obj.description), obj.problem, obj.advantages]
+            parts += [obj.application_scope]
         else:
-            text = obj.description
+            parts = [obj.description, obj.targets]
+        parts.append(" ".join(obj.keywords or []))
+        # An anonymised need must not reveal its enterprise, not even as a facet (spec §3).
+        anonymous = self.model is Need and obj.disclosure != Disclosure.PUBLIC
         return {
             "id": obj.pk,
             "type": self.name,
             "title": obj.title,
-            "text": text,
+            "text": "\n".join(p.strip() for p in parts if p and p.strip()),
             "tech_field": obj.tech_field.top.name if obj.tech_field else "",
             "tech_subfield": obj.tech_field.name if obj.tech_field else "",
             "industry": obj.industry.name if obj.industry else "",
-            "organisation": obj.organisation.name,
+            "organisation": "" if anonymous else obj.organisation.name,
             "organisation_kind": obj.organisation.kind,
             "region": obj.organisation.region_code,
             "cooperation_modes": [m.name for m in obj.cooperation_modes.all()],

@@ -11,27 +11,45 @@ import logging
 from django.utils.translation import gettext as _
 
 from search.backends import SearchResult, SearchUnavailable, get_backend
+from search.backends.base import FACETS, SORTS
 from search.documents import resolve_types
 
 logger = logging.getLogger(__name__)
 MAX_PAGE_SIZE = 100
 
 
+def clean_filters(filters: dict[str, str] | None) -> dict[str, str]:
+    """Only known facets with a value ("type" is ``type_filter``'s job)."""
+    return {k: v for k, v in (filters or {}).items() if k in FACETS and k != "type" and v}
+
+
 def search(
-    q: str, *, type_filter: str | None = None, page: int = 1, page_size: int = 20
+    q: str,
+    *,
+    type_filter: str | None = None,
+    page: int = 1,
+    page_size: int = 20,
+    filters: dict[str, str] | None = None,
+    sort: str = "relevance",
+    facets: bool = False,
 ) -> SearchResult:
     page = max(1, page)
     page_size = min(max(1, page_size), MAX_PAGE_SIZE)
-    types = [t.name for t in resolve_types(type_filter)]
+    kwargs = {
+        "types": [t.name for t in resolve_types(type_filter)],
+        "page": page,
+        "page_size": page_size,
+        "filters": clean_filters(filters),
+        "sort": sort if sort in SORTS else "relevance",
+        "facets": facets,
+    }
     backend = get_backend()
     try:
-        return backend.search(q.strip(), types=types, page=page, page_size=page_size)
+        return backend.search(q.strip(), **kwargs)
     except SearchUnavailable:
         if backend.name == "database":
             raise
         logger.warning("Elasticsearch unavailable; answering from the database", exc_info=True)
-        result = get_backend("database").search(
-            q.strip(), types=types, page=page, page_size=page_size
-        )
+        result = get_backend("database").search(q.strip(), **kwargs)
         result.notice = _("全文检索服务暂时不可用，以下为数据库检索结果。")
         return result

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from search.backends import SearchUnavailable, get_backend
+from search.backends import SearchUnavailable, indexing_backends
 
 
 @shared_task(
@@ -15,10 +15,13 @@ from search.backends import SearchUnavailable, get_backend
     max_retries=5,
 )
 def index_objects(self, type_name: str, ids: list[int]) -> int:
-    get_backend().index(type_name, ids)
+    # The database index first: it never waits for Elasticsearch, and a retry
+    # after an Elasticsearch outage rewrites the same rows (harmless).
+    for backend in indexing_backends():
+        backend.index(type_name, ids)
     return len(ids)
 
 
 @shared_task
 def rebuild_index() -> int:
-    return get_backend().rebuild()
+    return max(backend.rebuild() for backend in indexing_backends())

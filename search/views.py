@@ -2,9 +2,21 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 
 from search import service
+from search.backends.base import FACETS, SORTS
 from search.documents import DOCUMENT_TYPES
+
+PAGE_SIZE = 20
+FACET_LABELS = {
+    "type": _("类型"),
+    "tech_field": _("技术领域"),
+    "organisation_kind": _("机构类型"),
+    "region": _("地区"),
+    "cooperation_modes": _("合作方式"),
+}
+SORT_LABELS = {"relevance": _("相关度"), "newest": _("最新发布"), "oldest": _("最早发布")}
 
 
 def _int(value: str | None, default: int) -> int:
@@ -14,11 +26,45 @@ def _int(value: str | None, default: int) -> int:
         return default
 
 
+def _filters(request: HttpRequest) -> dict[str, str]:
+    return {name: request.GET[name] for name in FACETS if name != "type" and request.GET.get(name)}
+
+
 def search_page(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     type_filter = request.GET.get("type") or None
-    page = _int(request.GET.get("page"), 1)
-    result = service.search(q, type_filter=type_filter, page=page, page_size=20) if q else None
+    page = max(1, _int(request.GET.get("page"), 1))
+    sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "relevance"
+    filters = _filters(request)
+    result = (
+        service.search(
+            q,
+            type_filter=type_filter,
+            page=page,
+            page_size=PAGE_SIZE,
+            filters=filters,
+            sort=sort,
+            facets=True,
+        )
+        if q
+        else None
+    )
+    type_labels = {t.name: t.label for t in DOCUMENT_TYPES.values()}
+    facets = [
+        {
+            "name": name,
+            "label": FACET_LABELS[name],
+            "selected": type_filter if name == "type" else filters.get(name),
+            "values": [
+                {"value": v, "label": type_labels.get(v, v) if name == "type" else v, "count": n}
+                for v, n in values.items()
+            ],
+        }
+        for name, values in (result.facets.items() if result else [])
+        if values
+    ]
+    params = request.GET.copy()
+    params.pop("page", None)
     return render(
         request,
         "search/search.html",
@@ -28,7 +74,11 @@ def search_page(request: HttpRequest) -> HttpResponse:
             "types": DOCUMENT_TYPES.values(),
             "result": result,
             "page": page,
-            "has_next": bool(result and page * 20 < result.count),
+            "has_next": bool(result and page * PAGE_SIZE < result.count),
+            "facets": facets,
+            "sort": sort,
+            "sorts": SORT_LABELS.items(),
+            "query_string": params.urlencode(),
         },
     )
 
@@ -42,6 +92,8 @@ def search_api(request: HttpRequest) -> JsonResponse:
         type_filter=type_filter,
         page=_int(request.GET.get("page"), 1),
         page_size=_int(request.GET.get("page_size"), 20),
+        filters=_filters(request),
+        sort=request.GET.get("sort") or "relevance",
     )
     return JsonResponse(
         {

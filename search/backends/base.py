@@ -1,7 +1,12 @@
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
+
+from search.highlight import snippet
+from search.query import Query, build_search_query
 
 
 class SearchUnavailable(Exception):
@@ -28,13 +33,67 @@ class SearchResult:
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
+# Facets every backend counts (spec §5); keys of ``filters`` are the same names.
+FACETS = ("type", "tech_field", "organisation_kind", "region", "cooperation_modes")
+SORTS = ("relevance", "newest", "oldest")
+
+
+@dataclass
+class Ranked:
+    """One ranked document with what a result page (or feedback) needs of it."""
+
+    type: str
+    id: int
+    score: float
+    title: str = ""
+    url: str = ""
+    text: str = ""
+    words: str = ""
+
+
+@dataclass
+class Ranking:
+    count: int
+    items: list[Ranked]
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
 Progress = Callable[[int, int], None]
+
+
+def count_facets(rows: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """Facet counts of matching rows (shared by backends that count in Python)."""
+    out: dict[str, dict[str, int]] = {name: {} for name in FACETS}
+    for row in rows:
+        for name in FACETS:
+            values = row.get(name)
+            for value in values if isinstance(values, list) else [values]:
+                if value:
+                    out[name][value] = out[name].get(value, 0) + 1
+    return {k: dict(sorted(v.items(), key=lambda kv: (-kv[1], kv[0]))) for k, v in out.items()}
 
 
 class SearchBackend:
     name = "base"
 
-    def search(self, q: str, *, types: list[str], page: int, page_size: int) -> SearchResult:
+    # --- what each backend implements ----------------------------------------------
+    def rank(
+        self,
+        query: Query,
+        *,
+        types: list[str],
+        filters: dict[str, str] | None = None,
+        sort: str = "relevance",
+        offset: int = 0,
+        limit: int = 10,
+        facets: bool = False,
+        with_words: bool = False,
+    ) -> Ranking:
+        """Documents matching ``query`` (all of them if it is empty), best first."""
+        raise NotImplementedError
+
+    def doc_freqs(self, field_name: str, terms: list[str]) -> tuple[int, dict[str, int]]:
+        """(number of documents, documents containing each term) in one index field."""
         raise NotImplementedError
 
     def index(self, type_name: str, ids: list[int]) -> None:
@@ -46,3 +105,46 @@ class SearchBackend:
 
     def health(self) -> dict:
         raise NotImplementedError
+
+    # --- the search box, the same for every backend ----------------------------------
+    def search(
+        self,
+        q: str,
+        *,
+        types: list[str],
+        page: int,
+        page_size: int,
+        filters: dict[str, str] | None = None,
+        sort: str = "relevance",
+        facets: bool = False,
+    ) -> SearchResult:
+        started = time.monotonic()
+        query = build_search_query(q)
+        ranking = self.rank(
+            query,
+            types=types,
+            filters=filters,
+            sort=sort,
+            offset=(page - 1) * page_size,
+            limit=page_size,
+            facets=facets,
+        )
+        terms = query.highlight_terms
+        hits = [
+            SearchHit(
+                id=r.id,
+                type=r.type,
+                title=r.title,
+                url=r.url,
+                score=round(r.score, 4),
+                highlight=snippet(r.text, terms),
+            )
+            for r in ranking.items
+        ]
+        return SearchResult(
+            count=ranking.count,
+            hits=hits,
+            backend=self.name,
+            took_ms=int((time.monotonic() - started) * 1000),
+            facets=ranking.facets,
+        )

@@ -3,33 +3,44 @@
 Each document type lives in a concrete index ``<prefix>-<type>-<timestamp>``
 behind the alias ``<prefix>-<type>``; a rebuild fills a new index and swaps the
 alias in one atomic call, so searches never see a half-built index. Only core
-features are used (the CI cluster has no analysis-common, painless or reindex).
+features are used (the CI cluster has no analysis-common, painless or reindex):
+the token streams come pre-analysed from search/analysis.py into
+``whitespace`` fields, and a query is a bool of weighted ``term`` clauses, so
+the scores are the same per-field BM25 sums the database backend computes.
 """
 
 from __future__ import annotations
 
-import time
+from collections.abc import Iterable
 from functools import cached_property
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, helpers
 
 from search.backends.base import (
+    FACETS,
     Progress,
+    Ranked,
+    Ranking,
     SearchBackend,
-    SearchHit,
-    SearchResult,
     SearchUnavailable,
 )
 from search.documents import DOCUMENT_TYPES, iter_documents
+from search.indexing import index_row
+from search.query import FIELDS, GRAMS, Query
 
+_TOKENS = {"type": "text", "analyzer": "whitespace", "similarity": "BM25"}
 MAPPING = {
+    "_source": {"excludes": ["title_words", "grams"]},
     "properties": {
         "id": {"type": "long"},
         "type": {"type": "keyword"},
+        # Original text, standard analyzer (CJK as single characters): ad-hoc queries.
         "title": {"type": "text", "analyzer": "standard"},
         "text": {"type": "text", "analyzer": "standard"},
+        **{f: _TOKENS for f in FIELDS},
         "tech_field": {"type": "keyword"},
         "tech_subfield": {"type": "keyword"},
         "industry": {"type": "keyword"},
@@ -39,9 +50,30 @@ MAPPING = {
         "cooperation_modes": {"type": "keyword"},
         "published_at": {"type": "date"},
         "url": {"type": "keyword", "index": False},
-    }
+    },
 }
 INDEX_SETTINGS = {"number_of_shards": 1, "number_of_replicas": 0}
+_FACET_FIELDS = {name: name for name in FACETS}
+_SORTS = {
+    "relevance": ["_score", {"published_at": {"order": "desc", "missing": "_last"}}],
+    "newest": [{"published_at": {"order": "desc", "missing": "_last"}}, {"id": "desc"}],
+    "oldest": [{"published_at": {"order": "asc", "missing": "_last"}}, {"id": "asc"}],
+}
+_ERRORS = (TransportError, ApiError)
+
+
+def query_dsl(query: Query, filters: list[dict]) -> dict:
+    """The bool query: weighted term clauses score, the match condition filters."""
+    if not query:
+        return {"bool": {"filter": filters}} if filters else {"match_all": {}}
+    should = [{"term": {c.field: {"value": c.term, "boost": c.weight}}} for c in query.clauses]
+    words = [c.term for c in query.clauses if c.field != GRAMS]
+    grams = [{"term": {GRAMS: c.term}} for c in query.clauses if c.field == GRAMS]
+    matches: list[dict] = [{"terms": {"words": words}}] if words else []
+    if grams:
+        matches.append({"bool": {"should": grams, "minimum_should_match": query.min_grams}})
+    condition = {"bool": {"should": matches, "minimum_should_match": 1}}
+    return {"bool": {"should": should, "filter": [*filters, condition]}}
 
 
 class ElasticsearchBackend(SearchBackend):
@@ -73,32 +105,64 @@ class ElasticsearchBackend(SearchBackend):
             name = self._create_index(type_name)
             self.client.indices.put_alias(index=name, name=self.alias(type_name))
 
-    def index(self, type_name: str, ids: list[int]) -> None:
-        doc_type = DOCUMENT_TYPES[type_name]
+    def write(
+        self,
+        type_name: str,
+        docs: Iterable[dict[str, Any]],
+        *,
+        remove: list[int],
+        refresh: bool | str = "wait_for",
+    ) -> int:
+        """Index ``docs`` and delete the ``remove`` ids that are not among them."""
         alias = self.alias(type_name)
         try:
             self._ensure_alias(type_name)
-            docs = {d["id"]: d for d in iter_documents(doc_type, ids)}
-            actions = [
-                {"_op_type": "index", "_index": alias, "_id": pk, "_source": docs[pk]}
-                if pk in docs
-                else {"_op_type": "delete", "_index": alias, "_id": pk}
-                for pk in ids
+            written, kept = 0, set()
+            actions = (
+                {"_op_type": "index", "_index": alias, "_id": d["id"], "_source": index_row(d)}
+                for d in docs
+            )
+            for ok, item in helpers.streaming_bulk(
+                self.client, actions, chunk_size=500, raise_on_error=False
+            ):
+                written += ok
+                kept.add(int(item["index"]["_id"]))
+            deletes = [
+                {"_op_type": "delete", "_index": alias, "_id": pk}
+                for pk in remove
+                if pk not in kept
             ]
-            helpers.bulk(self.client, actions, raise_on_error=False, refresh="wait_for")
-        except (TransportError, ApiError) as exc:
+            helpers.bulk(self.client, deletes, raise_on_error=False)
+            if refresh:
+                self.client.indices.refresh(index=alias)
+        except _ERRORS as exc:
             raise SearchUnavailable(str(exc)) from exc
+        return written
+
+    def index(self, type_name: str, ids: list[int]) -> None:
+        self.write(type_name, iter_documents(DOCUMENT_TYPES[type_name], ids), remove=list(ids))
+
+    def _swap_alias(self, type_name: str, new_index: str) -> None:
+        alias = self.alias(type_name)
+        try:
+            old = list(self.client.indices.get_alias(name=alias).keys())
+        except NotFoundError:
+            old = []
+        actions = [{"add": {"index": new_index, "alias": alias}}]
+        actions += [{"remove": {"index": name, "alias": alias}} for name in old]
+        self.client.indices.update_aliases(actions=actions)
+        for name in old:
+            self.client.indices.delete(index=name, ignore_unavailable=True)
 
     def rebuild(self, progress: Progress | None = None) -> int:
         done = 0
         total = sum(t.public_queryset().count() for t in DOCUMENT_TYPES.values())
         for type_name, doc_type in DOCUMENT_TYPES.items():
-            alias = self.alias(type_name)
             new_index = self._create_index(type_name)
             for _ok, _item in helpers.streaming_bulk(
                 self.client,
                 (
-                    {"_index": new_index, "_id": d["id"], "_source": d}
+                    {"_index": new_index, "_id": d["id"], "_source": index_row(d)}
                     for d in iter_documents(doc_type)
                 ),
                 chunk_size=500,
@@ -107,73 +171,103 @@ class ElasticsearchBackend(SearchBackend):
                 if progress and done % 500 == 0:
                     progress(done, total)
             self.client.indices.refresh(index=new_index)
-            try:
-                old = list(self.client.indices.get_alias(name=alias).keys())
-            except NotFoundError:
-                old = []
-            actions = [{"add": {"index": new_index, "alias": alias}}]
-            actions += [{"remove": {"index": name, "alias": alias}} for name in old]
-            self.client.indices.update_aliases(actions=actions)
-            for name in old:
-                self.client.indices.delete(index=name, ignore_unavailable=True)
+            self._swap_alias(type_name, new_index)
         if progress:
             progress(done, total)
         return done
 
     def drop(self) -> None:
-        """Delete every index of this prefix (tests clean up with it)."""
+        """Delete every index of this prefix (tests and search_eval clean up with it)."""
         # Clusters refuse wildcard deletes (action.destructive_requires_name): name each one.
         names = list(self.client.indices.get(index=f"{self.prefix}-*", allow_no_indices=True))
         if names:
             self.client.indices.delete(index=",".join(names), ignore_unavailable=True)
 
     # --- reading ---------------------------------------------------------------
-    def search(self, q: str, *, types: list[str], page: int, page_size: int) -> SearchResult:
-        started = time.monotonic()
-        query = (
-            {"multi_match": {"query": q, "fields": ["title^3", "text"], "operator": "and"}}
-            if q.strip()
-            else {"match_all": {}}
+    def _filters(self, filters: dict[str, str] | None) -> list[dict]:
+        return [
+            {"term": {_FACET_FIELDS[k]: v}}
+            for k, v in (filters or {}).items()
+            if k in _FACET_FIELDS
+        ]
+
+    def rank(
+        self,
+        query: Query,
+        *,
+        types: list[str],
+        filters: dict[str, str] | None = None,
+        sort: str = "relevance",
+        offset: int = 0,
+        limit: int = 10,
+        facets: bool = False,
+        with_words: bool = False,
+    ) -> Ranking:
+        source = ["id", "type", "title", "url", "text"] + (["words"] if with_words else [])
+        aggs = (
+            {name: {"terms": {"field": f, "size": 50}} for name, f in _FACET_FIELDS.items()}
+            if facets
+            else None
         )
         try:
             response = self.client.search(
                 index=",".join(self.alias(t) for t in types),
-                query=query,
-                highlight={
-                    "fields": {"text": {"fragment_size": 80, "number_of_fragments": 1}},
-                    "pre_tags": ["<mark>"],
-                    "post_tags": ["</mark>"],
-                    "encoder": "html",
-                },
-                from_=(page - 1) * page_size,
-                size=page_size,
+                query=query_dsl(query, self._filters(filters)),
+                sort=_SORTS.get(sort, _SORTS["relevance"]),
+                source_includes=source,
+                aggs=aggs,
+                from_=offset,
+                size=limit,
                 track_total_hits=True,
+                track_scores=True,
+                # One index per type: global term statistics make scores comparable
+                # across types (and equal to the database backend's single table).
+                search_type="dfs_query_then_fetch" if len(types) > 1 else None,
                 ignore_unavailable=True,
                 allow_no_indices=True,
             )
-        except (TransportError, ApiError) as exc:
+        except _ERRORS as exc:
             raise SearchUnavailable(str(exc)) from exc
-        hits = [
-            SearchHit(
-                id=h["_source"]["id"],
+        items = [
+            Ranked(
                 type=h["_source"]["type"],
-                title=h["_source"]["title"],
-                url=h["_source"]["url"],
-                score=float(h["_score"] or 0.0),
-                highlight=" … ".join(h.get("highlight", {}).get("text", [])),
+                id=h["_source"]["id"],
+                score=float(h.get("_score") or 0.0),
+                title=h["_source"].get("title", ""),
+                url=h["_source"].get("url", ""),
+                text=h["_source"].get("text", ""),
+                words=h["_source"].get("words", ""),
             )
             for h in response["hits"]["hits"]
         ]
-        return SearchResult(
-            count=response["hits"]["total"]["value"],
-            hits=hits,
-            backend=self.name,
-            took_ms=int((time.monotonic() - started) * 1000),
-        )
+        facet_counts = {
+            name: {b["key"]: b["doc_count"] for b in agg["buckets"]}
+            for name, agg in response.get("aggregations", {}).items()
+        }
+        return Ranking(count=response["hits"]["total"]["value"], items=items, facets=facet_counts)
+
+    def doc_freqs(self, field_name: str, terms: list[str]) -> tuple[int, dict[str, int]]:
+        terms = list(dict.fromkeys(terms))
+        index = ",".join(self.alias(t) for t in DOCUMENT_TYPES)
+        filters = {str(i): {"term": {field_name: t}} for i, t in enumerate(terms)}
+        try:
+            response = self.client.search(
+                index=index,
+                size=0,
+                track_total_hits=True,
+                aggs={"df": {"filters": {"filters": filters}}} if filters else None,
+                ignore_unavailable=True,
+                allow_no_indices=True,
+            )
+        except _ERRORS as exc:
+            raise SearchUnavailable(str(exc)) from exc
+        buckets = response.get("aggregations", {}).get("df", {}).get("buckets", {})
+        counts = {t: buckets.get(str(i), {}).get("doc_count", 0) for i, t in enumerate(terms)}
+        return response["hits"]["total"]["value"], counts
 
     def health(self) -> dict:
         try:
             status = self.client.cluster.health(timeout="2s")["status"]
-        except (TransportError, ApiError) as exc:
+        except _ERRORS as exc:
             return {"backend": self.name, "status": "down", "error": type(exc).__name__}
         return {"backend": self.name, "status": "ok" if status in ("green", "yellow") else status}

@@ -6,11 +6,11 @@ backends and swaps aliases instead of deleting the live index first.
 
 from django.core.management.base import BaseCommand, CommandError
 
-from search.backends import SearchUnavailable, get_backend
+from search.backends import SearchUnavailable, get_backend, indexing_backends
 
 
 class Command(BaseCommand):
-    help = "Rebuild the search index (--rebuild) or show the backend's health."
+    help = "Rebuild the search indexes (--rebuild) or show the backends' health."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -19,9 +19,10 @@ class Command(BaseCommand):
         parser.add_argument("--backend", choices=["database", "elasticsearch"])
 
     def handle(self, *args, rebuild: bool, backend: str | None, **options):
-        search_backend = get_backend(backend)
+        backends = [get_backend(backend)] if backend else indexing_backends()
         if not rebuild:
-            self.stdout.write(str(search_backend.health()))
+            for search_backend in backends:
+                self.stdout.write(str(search_backend.health()))
             return
 
         def progress(done: int, total: int) -> None:
@@ -32,9 +33,12 @@ class Command(BaseCommand):
             )
             self.stdout.flush()
 
-        try:
-            count = search_backend.rebuild(progress)
-        except SearchUnavailable as exc:
-            raise CommandError(f"{search_backend.name} is unavailable: {exc}") from exc
-        self.stdout.write("")
-        self.stdout.write(self.style.SUCCESS(f"Indexed {count} documents ({search_backend.name})."))
+        for search_backend in backends:
+            try:
+                count = search_backend.rebuild(progress)
+            except SearchUnavailable as exc:
+                raise CommandError(f"{search_backend.name} is unavailable: {exc}") from exc
+            self.stdout.write("")
+            self.stdout.write(
+                self.style.SUCCESS(f"Indexed {count} documents ({search_backend.name}).")
+            )

@@ -1,0 +1,147 @@
+"""Text analysis shared by every backend: normalise, segment, drop stop words.
+
+Both backends index and query the *output* of this module (space-joined tokens),
+so the database and Elasticsearch see exactly the same words (spec §5):
+
+* ``normalise``: HTML stripped, NFKC (full-width → half-width), case-folded,
+  traditional → simplified (OpenCC ``t2s``).
+* ``words``: rjieba search-mode segmentation (a word and its dictionary sub-words),
+  with a domain dictionary staff can extend (``settings.SEARCH_USER_DICTIONARY``).
+* ``grams``: CJK single characters and character bigrams, the fallback that lets
+  an unusual term (one the dictionary splits differently) still find something.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+
+import opencc
+import rjieba
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_DICTIONARY = Path(__file__).resolve().parent / "dictionary" / "domain.txt"
+
+# Function words and boilerplate too common to say anything about a listing.
+STOP_WORDS = frozenset(
+    """
+    的 了 和 与 及 或 在 是 为 对 等 中 其 该 本 并 从 以 于 将 由 被 把 也 都 而 之 这 那 有 就
+    上 下 个 种 一种 及其 以及 并且 或者 以便 通过 进行 采用 利用 使用 对于 关于 基于 具有 可以
+    能够 一个 一些 我们 本文 文中 其中 此外 同时 因此 所以 但是 然而 如果 因为 并对 得到 提出
+    the a an of and or in on for to with by is are be as at from that this
+    """.split()
+)
+
+_TAG = re.compile(r"<[^>]*>")
+_SPACE = re.compile(r"\s+")
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+# A token is kept if it has a letter, digit or CJK character (punctuation is dropped).
+_CONTENT = re.compile(r"[\w\u3400-\u4dbf\u4e00-\u9fff]")
+
+
+@lru_cache(maxsize=1)
+def _converter() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def strip_html(text: str) -> str:
+    """Tags become spaces (so block boundaries stay word boundaries); entities decoded."""
+    if "<" in text or "&" in text:
+        text = html.unescape(_TAG.sub(" ", text))
+    return text
+
+
+def normalise_script(text: str) -> str:
+    """Traditional → simplified Chinese."""
+    return _converter().convert(text)
+
+
+def normalise(text: str) -> str:
+    """HTML-free, half-width, case-folded, simplified text with single spaces."""
+    text = unicodedata.normalize("NFKC", strip_html(text or "")).casefold()
+    return _SPACE.sub(" ", normalise_script(text)).strip()
+
+
+# --- segmentation ----------------------------------------------------------------
+_lock = threading.Lock()
+_segmenter: rjieba.Jieba | None = None
+
+
+def dictionary_path() -> Path:
+    return Path(getattr(settings, "SEARCH_USER_DICTIONARY", None) or DEFAULT_DICTIONARY)
+
+
+def read_dictionary(path: Path) -> list[tuple[str, int | None]]:
+    """Entries of a jieba-style user dictionary: ``word [frequency] [tag]`` a line."""
+    entries: list[tuple[str, int | None]] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        parts = line.split("#", 1)[0].split()
+        if not parts:
+            continue
+        freq = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+        entries.append((normalise(parts[0]), freq))
+    return entries
+
+
+def segmenter() -> rjieba.Jieba:
+    """rjieba with the domain dictionary loaded (once per process; reset() reloads)."""
+    global _segmenter
+    if _segmenter is None:
+        with _lock:
+            if _segmenter is None:
+                jieba = rjieba.Jieba()
+                path = dictionary_path()
+                if path.exists():
+                    for word, freq in read_dictionary(path):
+                        jieba.add_word(word, freq, None)
+                else:
+                    logger.warning("Search dictionary %s not found; using the default", path)
+                _segmenter = jieba
+    return _segmenter
+
+
+def reset() -> None:
+    """Forget the loaded dictionary (after staff edited it, or a test changed the setting)."""
+    global _segmenter
+    with _lock:
+        _segmenter = None
+
+
+def _keep(token: str) -> bool:
+    # rjieba yields spaces and punctuation as tokens of their own.
+    return bool(_CONTENT.search(token)) and token not in STOP_WORDS
+
+
+def words(text: str, *, normalised: bool = False) -> list[str]:
+    """Search-mode words of ``text`` in order (sub-words follow the word they are in)."""
+    text = text if normalised else normalise(text)
+    return [t for t in segmenter().cut_for_search(text) if _keep(t)]
+
+
+def query_words(text: str, *, normalised: bool = False) -> list[str]:
+    """Precise-mode words of a query (whole words; sub-words would dilute a short query)."""
+    text = text if normalised else normalise(text)
+    return [t for t in segmenter().cut(text) if _keep(t)]
+
+
+def grams(text: str, *, normalised: bool = False) -> list[str]:
+    """CJK single characters (but stop words) and bigrams of each run of CJK characters."""
+    text = text if normalised else normalise(text)
+    out: list[str] = []
+    for run in _CJK.findall(text):
+        out.extend(c for c in run if c not in STOP_WORDS)  # 的, 和 … say nothing alone
+        out.extend(run[i : i + 2] for i in range(len(run) - 1))
+    return out
+
+
+def join(tokens: Iterable[str]) -> str:
+    """Tokens as stored in the index: separated by single spaces."""
+    return " ".join(tokens)

@@ -1,0 +1,226 @@
+"""Full-text search in the relational database: the embedded default and the fallback.
+
+Rows live in the ``search_entry`` table (search.models.SearchEntry) with the same
+token streams Elasticsearch indexes; ranking is BM25 per field, summed over the
+query's weighted clauses: FTS5's ``bm25()`` on SQLite, the same formula in SQL
+over ``tsvector`` columns on PostgreSQL (search/backends/database/sql_*.py).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import connection, transaction
+
+from search.backends.base import (
+    FACETS,
+    Progress,
+    Ranked,
+    Ranking,
+    SearchBackend,
+    count_facets,
+)
+from search.backends.database import schema, sql_postgres, sql_sqlite
+from search.documents import DOCUMENT_TYPES, iter_documents
+from search.indexing import index_row
+from search.query import FIELDS, Query
+
+COLUMNS = (
+    "doc_type",
+    "object_id",
+    "title",
+    "text",
+    "url",
+    "words",
+    "title_words",
+    "grams",
+    "words_len",
+    "title_words_len",
+    "grams_len",
+    "tech_field",
+    "tech_subfield",
+    "industry",
+    "organisation",
+    "organisation_kind",
+    "region",
+    "cooperation_modes",
+    "published_at",
+)
+_FACET_COLUMNS = {"type": "doc_type"} | {f: f for f in FACETS if f != "type"}
+# Unpublished dates sort last everywhere, as in Elasticsearch ("missing": "_last").
+_ORDER = {
+    "relevance": "sc.score DESC, e.published_at DESC NULLS LAST, e.id",
+    "newest": "e.published_at DESC NULLS LAST, e.id DESC",
+    "oldest": "e.published_at ASC NULLS LAST, e.id ASC",
+}
+_BATCH = 500
+
+
+def _row_values(row: dict[str, Any]) -> list[Any]:
+    values = {
+        **row,
+        "doc_type": row["type"],
+        "object_id": row["id"],
+        "cooperation_modes": json.dumps(row.get("cooperation_modes") or [], ensure_ascii=False),
+    }
+    for f in FIELDS:
+        values[f"{f}_len"] = len(row[f].split())
+    return [values[c] if values.get(c) is not None or c == "published_at" else "" for c in COLUMNS]
+
+
+def _facet_row(values: tuple) -> dict[str, Any]:
+    row = dict(zip(_FACET_COLUMNS, values, strict=True))
+    modes = row["cooperation_modes"] or []  # text on SQLite, jsonb (a list already) on PostgreSQL
+    row["cooperation_modes"] = json.loads(modes) if isinstance(modes, str) else modes
+    return row
+
+
+class DatabaseBackend(SearchBackend):
+    name = "database"
+
+    def __init__(self, *, table: str = schema.SITE_TABLE) -> None:
+        self.table = table
+
+    @property
+    def _sql(self):
+        return sql_postgres if connection.vendor == "postgresql" else sql_sqlite
+
+    # --- writing -------------------------------------------------------------------
+    def write(self, type_name: str, rows: Iterable[dict[str, Any]], *, remove: list[int]) -> int:
+        """Replace the entries of ``remove`` ids and insert ``rows`` (documents)."""
+        insert = self._sql.insert_sql(self.table, COLUMNS)
+        written = 0
+        with transaction.atomic(), connection.cursor() as cursor:
+            for start in range(0, len(remove), _BATCH):
+                chunk = remove[start : start + _BATCH]
+                marks = ", ".join(["%s"] * len(chunk))
+                cursor.execute(
+                    f"DELETE FROM {self.table} WHERE doc_type = %s AND object_id IN ({marks})",
+                    [type_name, *chunk],
+                )
+            batch: list[list[Any]] = []
+            for doc in rows:
+                row = index_row(doc)
+                batch.append(_row_values(row) + self._sql.extra_values(row))
+                if len(batch) >= _BATCH:
+                    cursor.executemany(insert, batch)
+                    written, batch = written + len(batch), []
+            if batch:
+                cursor.executemany(insert, batch)
+                written += len(batch)
+        return written
+
+    def optimise(self) -> None:
+        """After a bulk load: compact the FTS5 indexes (SQLite) or refresh statistics."""
+        with connection.cursor() as cursor:
+            for statement in self._sql.optimise_statements(self.table):
+                cursor.execute(statement)
+
+    def index(self, type_name: str, ids: list[int]) -> None:
+        docs = list(iter_documents(DOCUMENT_TYPES[type_name], ids))
+        self.write(type_name, docs, remove=list(ids))
+
+    def rebuild(self, progress: Progress | None = None) -> int:
+        total = sum(t.public_queryset().count() for t in DOCUMENT_TYPES.values())
+        done = 0
+        with transaction.atomic():  # readers keep the old rows until the commit
+            with connection.cursor() as cursor:
+                cursor.execute(f"DELETE FROM {self.table}")
+            for type_name, doc_type in DOCUMENT_TYPES.items():
+                done += self.write(type_name, iter_documents(doc_type), remove=[])
+                if progress:
+                    progress(done, total)
+        self.optimise()
+        return done
+
+    # --- reading -------------------------------------------------------------------
+    def _where(self, types: list[str], filters: dict[str, str] | None) -> tuple[str, list]:
+        marks = ", ".join(["%s"] * len(types))
+        clauses, params = [f"e.doc_type IN ({marks})"], list(types)
+        for name, value in (filters or {}).items():
+            if name == "cooperation_modes":
+                # JSON list of names: match the quoted name inside it.
+                clauses.append("CAST(e.cooperation_modes AS TEXT) LIKE %s")
+                params.append("%" + json.dumps(value, ensure_ascii=False) + "%")
+            elif name in _FACET_COLUMNS and name != "type":
+                clauses.append(f"e.{_FACET_COLUMNS[name]} = %s")
+                params.append(value)
+        return " AND ".join(clauses), params
+
+    def rank(
+        self,
+        query: Query,
+        *,
+        types: list[str],
+        filters: dict[str, str] | None = None,
+        sort: str = "relevance",
+        offset: int = 0,
+        limit: int = 10,
+        facets: bool = False,
+        with_words: bool = False,
+    ) -> Ranking:
+        scored, params = self._sql.scored_sql(self.table, query)
+        where, where_params = self._where(types, filters)
+        base = f"WITH sc AS ({scored}) SELECT @cols FROM sc JOIN {self.table} e ON e.id = sc.id"
+        base += f" WHERE {where}"
+        select = base.replace  # select("@cols", columns): the SQL holds braces, no str.format
+        params = [*params, *where_params]
+        words = ", e.words" if with_words else ""
+        order = _ORDER.get(sort, _ORDER["relevance"])
+        cols = f"e.doc_type, e.object_id, sc.score, e.title, e.url, e.text{words}"
+        with connection.cursor() as cursor:
+            # The window count saves running the scoring a second time for the total.
+            cursor.execute(
+                select("@cols", f"{cols}, count(*) OVER ()")
+                + f" ORDER BY {order} LIMIT %s OFFSET %s",
+                [*params, limit, offset],
+            )
+            rows = cursor.fetchall()
+            items = [Ranked(*row[:-1]) for row in rows]
+            count = rows[0][-1] if rows else None
+            facet_counts: dict[str, dict[str, int]] = {}
+            if facets:
+                facet_cols = ", ".join(f"e.{c}" for c in _FACET_COLUMNS.values())
+                cursor.execute(select("@cols", facet_cols), params)
+                facet_rows = [_facet_row(r) for r in cursor.fetchall()]
+                count, facet_counts = len(facet_rows), count_facets(facet_rows)
+            elif count is None:  # a page past the end
+                cursor.execute(select("@cols", "count(*)"), params)
+                count = cursor.fetchone()[0]
+        return Ranking(count=count, items=items, facets=facet_counts)
+
+    def doc_freqs(self, field_name: str, terms: list[str]) -> tuple[int, dict[str, int]]:
+        with connection.cursor() as cursor:
+            return self._sql.doc_freqs(cursor, self.table, field_name, terms)
+
+    # --- a temporary index (search_eval) -----------------------------------------------
+    def create_temporary(self) -> None:
+        """This backend's table as a TEMP table shaped like the site's (search_eval)."""
+        from search.models import SearchEntry
+
+        ddl, _params = connection.schema_editor().table_sql(SearchEntry)
+        site = schema.SITE_TABLE
+        ddl = ddl.replace(f'CREATE TABLE "{site}"', f'CREATE TEMP TABLE "{self.table}"', 1)
+        ddl = ddl.replace(f'"{site}_unique"', f'"{self.table}_unique"')
+        ddl = ddl.replace(" AUTOINCREMENT", "")  # would create temp.sqlite_sequence
+        statements = [ddl, *schema.temporary_statements(connection.vendor, self.table)]
+        with connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+
+    def drop_temporary(self) -> None:
+        statements = schema.backward_statements(connection.vendor, self.table)
+        with connection.cursor() as cursor:
+            for statement in [*statements, f"DROP TABLE IF EXISTS {self.table}"]:
+                cursor.execute(statement)
+
+    def health(self) -> dict:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT count(*) FROM {self.table}")
+                count = cursor.fetchone()[0]
+        except Exception as exc:  # noqa: BLE001 — report, never raise from a health check
+            return {"backend": self.name, "status": "down", "error": type(exc).__name__}
+        return {"backend": self.name, "status": "ok", "documents": count}

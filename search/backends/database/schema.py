@@ -1,0 +1,90 @@
+"""DDL for the database backend's full-text indexes, per database engine.
+
+The entry table itself is the ``SearchEntry`` model (migration 0001). On SQLite
+each index field gets an FTS5 table over it (external content, kept in step by
+triggers; a whitespace-like tokenizer, since the columns hold pre-segmented
+tokens). On PostgreSQL each field gets a ``tsvector`` column the backend fills
+with the same tokens and positions, and a GIN index.
+
+``search_eval`` builds the same structure as TEMP tables under another name, so
+a benchmark never touches the site's own index.
+"""
+
+from __future__ import annotations
+
+from search.query import FIELDS
+
+SITE_TABLE = "search_entry"
+# unicode61 splits on anything but letters and digits; keep the few symbols that
+# occur inside our tokens (3.5mm, c++, c#, e-mail) so a token stays one token.
+FTS_TOKENIZER = "unicode61 remove_diacritics 0 tokenchars '.+#-_'"
+
+
+def fts_table(table: str, field: str) -> str:
+    return f"{table}_fts_{field}"
+
+
+def vector_column(field: str) -> str:
+    return f"{field}_tsv"
+
+
+def sqlite_statements(table: str, *, temporary: bool = False) -> list[str]:
+    temp = "TEMP " if temporary else ""
+    schema = "temp." if temporary else ""
+    out: list[str] = []
+    for f in FIELDS:
+        fts = fts_table(table, f)
+        out += [
+            f"CREATE VIRTUAL TABLE {schema}{fts} USING fts5({f}, content='{table}', "
+            f"content_rowid='id', tokenize=\"{FTS_TOKENIZER}\")",
+            f"CREATE {temp}TRIGGER {fts}_ai AFTER INSERT ON {table} BEGIN "
+            f"INSERT INTO {fts}(rowid, {f}) VALUES (new.id, new.{f}); END",
+            f"CREATE {temp}TRIGGER {fts}_ad AFTER DELETE ON {table} BEGIN "
+            f"INSERT INTO {fts}({fts}, rowid, {f}) VALUES ('delete', old.id, old.{f}); END",
+            f"CREATE {temp}TRIGGER {fts}_au AFTER UPDATE ON {table} BEGIN "
+            f"INSERT INTO {fts}({fts}, rowid, {f}) VALUES ('delete', old.id, old.{f}); "
+            f"INSERT INTO {fts}(rowid, {f}) VALUES (new.id, new.{f}); END",
+        ]
+    return out
+
+
+def sqlite_drop_statements(table: str) -> list[str]:
+    return [f"DROP TABLE IF EXISTS {fts_table(table, f)}" for f in FIELDS]
+
+
+def postgres_statements(table: str) -> list[str]:
+    out: list[str] = []
+    for f in FIELDS:
+        col = vector_column(f)
+        out += [
+            f"ALTER TABLE {table} ADD COLUMN {col} tsvector NOT NULL DEFAULT ''",
+            f"CREATE INDEX {table}_{col}_gin ON {table} USING gin ({col})",
+        ]
+    return out
+
+
+def postgres_drop_statements(table: str) -> list[str]:
+    return [f"ALTER TABLE {table} DROP COLUMN IF EXISTS {vector_column(f)}" for f in FIELDS]
+
+
+def temporary_statements(vendor: str, table: str) -> list[str]:
+    """Full-text structure for a TEMP copy of the entry table (search_eval)."""
+    if vendor == "sqlite":
+        return sqlite_statements(table, temporary=True)
+    return postgres_statements(table) if vendor == "postgresql" else []
+
+
+def forward_statements(vendor: str, table: str = SITE_TABLE) -> list[str]:
+    if vendor == "sqlite":
+        return sqlite_statements(table)
+    if vendor == "postgresql":
+        return postgres_statements(table)
+    return []
+
+
+def backward_statements(vendor: str, table: str = SITE_TABLE) -> list[str]:
+    if vendor == "sqlite":
+        return sqlite_drop_statements(table)
+    if vendor == "postgresql":
+        return postgres_drop_statements(table)
+    return []

@@ -1,0 +1,64 @@
+"""SQLite: BM25 from FTS5, one MATCH per clause, summed per document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from search.backends.database.schema import fts_table
+from search.query import FIELDS, GRAMS, Query
+
+
+def _phrase(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+def insert_sql(table: str, columns: tuple[str, ...]) -> str:
+    marks = ", ".join(["%s"] * len(columns))
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
+
+
+def extra_values(row: dict[str, Any]) -> list[Any]:
+    return []  # the FTS5 tables are filled by triggers
+
+
+def scored_sql(table: str, query: Query) -> tuple[str, list[Any]]:
+    """``SELECT id, score`` of the entries the query matches (all of them if it is empty)."""
+    if not query:
+        return f"SELECT id, 0.0 AS score FROM {table}", []
+    parts, params = [], []
+    for clause in query.clauses:
+        fts = fts_table(table, clause.field)
+        is_gram = int(clause.field == GRAMS)
+        # bm25() is negative (smaller is better) and already includes the (k1 + 1) factor.
+        parts.append(
+            f"SELECT rowid AS id, {is_gram} AS g, -bm25({fts}) * %s AS s "
+            f"FROM {fts} WHERE {fts} MATCH %s"
+        )
+        params += [clause.weight, _phrase(clause.term)]
+    # MATERIALIZED: a lone clause must not be flattened into the outer query,
+    # where bm25() has no FTS5 cursor to read.
+    sql = (
+        f"WITH hits AS MATERIALIZED ({' UNION ALL '.join(parts)}) "
+        "SELECT id, SUM(s) AS score FROM hits "
+        "GROUP BY id HAVING SUM(g = 0) > 0 OR SUM(g) >= %s"
+    )
+    return sql, [*params, query.min_grams]
+
+
+def optimise_statements(table: str) -> list[str]:
+    # Merge each FTS5 index into one b-tree after a bulk load: fewer segments to read.
+    return [
+        f"INSERT INTO {fts}({fts}) VALUES ('optimize')"
+        for fts in map(lambda f: fts_table(table, f), FIELDS)
+    ]
+
+
+def doc_freqs(cursor, table: str, field: str, terms: list[str]) -> tuple[int, dict[str, int]]:
+    cursor.execute(f"SELECT count(*) FROM {table}")
+    n = cursor.fetchone()[0]
+    fts = fts_table(table, field)
+    out: dict[str, int] = {}
+    for term in dict.fromkeys(terms):
+        cursor.execute(f"SELECT count(*) FROM {fts} WHERE {fts} MATCH %s", [_phrase(term)])
+        out[term] = cursor.fetchone()[0]
+    return n, out

@@ -1,0 +1,53 @@
+"""Highlighted snippets from a document's original text, the same for every backend.
+
+Query terms are normalised (search.analysis), the text is not: matching happens on
+a character-for-character normalised copy so the marks land on the original text.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from django.utils.html import escape
+
+from search import analysis
+
+WIDTH = 80
+
+
+def _comparable(text: str) -> str:
+    """Normalised like search.analysis, but exactly one character per character."""
+    chars = [(unicodedata.normalize("NFKC", c).casefold() or c)[0] for c in text]
+    folded = "".join(chars)
+    simplified = analysis.normalise_script(folded)
+    return simplified if len(simplified) == len(folded) else folded
+
+
+def _spans(haystack: str, terms: list[str]) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    for term in sorted(set(terms), key=len, reverse=True):
+        start = haystack.find(term)
+        while start >= 0:
+            end = start + len(term)
+            if not any(s < end and start < e for s, e in spans):
+                spans.append((start, end))
+            start = haystack.find(term, end)
+    return sorted(spans)
+
+
+def snippet(text: str, terms: list[str], width: int = WIDTH) -> str:
+    """About ``width`` characters of ``text`` around the first match, matches in <mark>."""
+    text = " ".join(text.split())
+    if not text:
+        return ""
+    spans = _spans(_comparable(text), [t for t in terms if t])
+    start = max(0, spans[0][0] - width // 4) if spans else 0
+    end = min(len(text), start + width)
+    out, pos = [], start
+    for s, e in spans:
+        if s < start or e > end:
+            continue
+        out += [escape(text[pos:s]), "<mark>", escape(text[s:e]), "</mark>"]
+        pos = e
+    out.append(escape(text[pos:end]))
+    return ("…" if start else "") + "".join(out) + ("…" if end < len(text) else "")

@@ -1,0 +1,151 @@
+"""The database backend: BM25 over segmented words in SQLite FTS5 or PostgreSQL."""
+
+import pytest
+
+from marketplace.models import CooperationMode, ListingStatus
+from search import service
+from search.backends import get_backend
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def backend(settings):
+    settings.SEARCH_BACKEND = "database"
+    return get_backend("database")
+
+
+@pytest.fixture
+def org():
+    return factories.organisation()
+
+
+def _ids(result):
+    return [h.id for h in result.hits]
+
+
+def test_words_find_and_rank_a_title_match_first(backend, org):
+    in_text = factories.achievement(
+        org, title="高导热复合薄膜", summary="以石墨烯为填料的聚合物薄膜，用于手机散热。"
+    )
+    in_title = factories.achievement(
+        org, title="石墨烯导热膜的连续化制备", summary="高导热石墨烯薄膜，卷对卷生产。"
+    )
+    factories.achievement(org, title="水稻抗倒伏栽培技术", summary="提高水稻产量。")
+    backend.rebuild()
+
+    result = service.search("石墨烯")
+    assert result.backend == "database"
+    assert _ids(result) == [in_title.pk, in_text.pk]
+    assert result.count == 2
+    assert result.hits[0].score > result.hits[1].score
+    assert "<mark>石墨烯</mark>" in result.hits[0].highlight
+
+
+def test_all_words_of_a_query_count(backend, org):
+    both = factories.achievement(org, title="锂电池隔膜涂覆工艺", summary="陶瓷涂覆提高耐热性。")
+    one = factories.achievement(org, title="锂电池回收利用", summary="湿法回收有价金属。")
+    backend.rebuild()
+    assert _ids(service.search("锂电池 涂覆")) == [both.pk, one.pk]
+
+
+def test_single_characters_find_what_the_segmenter_cut_differently(backend, org):
+    item = factories.achievement(org, title="石墨烯导热膜的连续化制备", summary="卷对卷生产。")
+    factories.achievement(org, title="水稻抗倒伏栽培技术", summary="提高水稻产量。")
+    backend.rebuild()
+    # "墨烯" is no word of the index (石墨烯 is one word), its characters are.
+    assert _ids(service.search("墨烯")) == [item.pk]
+    assert _ids(service.search("膜")) == [item.pk]
+    assert service.search("量子").count == 0  # no character in common: nothing
+
+
+def test_a_query_in_traditional_characters_and_full_width_finds_simplified_text(backend, org):
+    item = factories.achievement(org, title="OLED显示屏驱动芯片", summary="低功耗。")
+    backend.rebuild()
+    assert _ids(service.search("ＯＬＥＤ顯示屏")) == [item.pk]
+
+
+def test_unpublished_listings_are_never_found(backend, org):
+    draft = factories.achievement(org, title="超导量子芯片", status=ListingStatus.DRAFT)
+    submitted = factories.need(org, title="超导量子测控", status=ListingStatus.SUBMITTED)
+    backend.rebuild()
+    backend.index("achievement", [draft.pk])
+    backend.index("need", [submitted.pk])
+    assert service.search("超导").count == 0
+    assert service.search("").count == 0
+
+
+def test_indexing_follows_changes_and_deletions(backend, org):
+    item = factories.achievement(org, title="可降解塑料改性配方")
+    backend.index("achievement", [item.pk])
+    assert _ids(service.search("可降解塑料")) == [item.pk]
+
+    item.title = "生物基尼龙合成工艺"
+    item.save()
+    backend.index("achievement", [item.pk])
+    assert service.search("可降解塑料").count == 0
+    assert _ids(service.search("尼龙")) == [item.pk]
+
+    item.status = ListingStatus.ARCHIVED
+    item.save()
+    backend.index("achievement", [item.pk])
+    assert service.search("尼龙").count == 0
+
+    other = factories.achievement(org, title="尼龙回收再生")
+    backend.index("achievement", [other.pk])
+    pk = other.pk
+    other.delete()
+    backend.index("achievement", [pk])
+    assert service.search("尼龙").count == 0
+
+
+def test_facets_filters_types_and_sorting(backend, org):
+    company = factories.organisation(kind="enterprise")
+    licence = CooperationMode.objects.order_by("id").first()
+    older = factories.achievement(org, title="工业机器人视觉定位")
+    older.cooperation_modes.add(licence)
+    newer = factories.achievement(company, title="机器人焊接工作站")
+    need = factories.need(company, title="机器人打磨工艺改进")
+    for pk, published in ((older.pk, "2024-01-01"), (newer.pk, "2024-06-01")):
+        type(older).objects.filter(pk=pk).update(published_at=f"{published}T00:00:00Z")
+    backend.rebuild()
+
+    result = service.search("机器人", facets=True)
+    assert result.count == 3
+    assert result.facets["type"] == {"achievement": 2, "need": 1}
+    assert result.facets["organisation_kind"] == {"enterprise": 2, "university": 1}
+    assert result.facets["cooperation_modes"] == {licence.name: 1}
+    assert _ids(service.search("机器人", type_filter="need")) == [need.pk]
+    enterprise = service.search("机器人", filters={"organisation_kind": "enterprise"})
+    assert {(h.type, h.id) for h in enterprise.hits} == {
+        ("achievement", newer.pk),
+        ("need", need.pk),
+    }
+    by_mode = service.search("机器人", filters={"cooperation_modes": licence.name})
+    assert _ids(by_mode) == [older.pk]
+    newest = service.search("机器人", type_filter="achievement", sort="newest")
+    assert _ids(newest) == [newer.pk, older.pk]
+
+
+def test_pages_do_not_overlap_and_the_count_is_the_total(backend, org):
+    items = [factories.achievement(org, title=f"传感器标定方法{i}") for i in range(5)]
+    backend.rebuild()
+    first = service.search("传感器", page=1, page_size=2)
+    second = service.search("传感器", page=2, page_size=2)
+    beyond = service.search("传感器", page=9, page_size=2)
+    assert first.count == second.count == beyond.count == 5
+    assert not set(_ids(first)) & set(_ids(second))
+    assert beyond.hits == []
+    assert len(items) == 5
+
+
+def test_an_anonymised_need_does_not_reveal_its_enterprise(backend, org):
+    company = factories.organisation(kind="enterprise", name="温州某某阀门有限公司")
+    factories.need(company, title="阀门密封件寿命提升", disclosure="anonymous")
+    backend.rebuild()
+    result = service.search("阀门", facets=True)
+    assert result.count == 1
+    from search.models import SearchEntry
+
+    assert SearchEntry.objects.get().organisation == ""

@@ -1,0 +1,52 @@
+"""The search page and /api/v1/search (spec §10: the JSON shape is a public contract)."""
+
+import pytest
+
+from search.backends import get_backend
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def indexed(settings):
+    settings.SEARCH_BACKEND = "database"
+    org = factories.organisation()
+    item = factories.achievement(
+        org, title="石墨烯导热膜的连续化制备", summary="高导热石墨烯薄膜。"
+    )
+    need = factories.need(org, title="石墨烯涂层附着力提升")
+    factories.achievement(org, title="水稻抗倒伏栽培技术", summary="提高水稻产量。")
+    get_backend("database").rebuild()
+    return item, need
+
+
+def test_the_api_answers_in_the_documented_shape(client, indexed):
+    item, _ = indexed
+    data = client.get("/api/v1/search", {"q": "石墨烯", "type": "achievement"}).json()
+    assert {"count", "backend", "took_ms", "results"} <= set(data)
+    assert data["count"] == 1 and data["backend"] == "database"
+    (hit,) = data["results"]
+    assert set(hit) == {"id", "type", "title", "url", "score", "highlight"}
+    assert hit["id"] == item.pk and hit["type"] == "achievement"
+    assert hit["url"].endswith(f"/achievements/{item.pk}/")
+    assert "<mark>石墨烯</mark>" in hit["highlight"]
+
+
+def test_the_api_pages_and_refuses_an_unknown_type(client, indexed):
+    first = client.get("/api/v1/search", {"q": "石墨烯", "page_size": 1}).json()
+    second = client.get("/api/v1/search", {"q": "石墨烯", "page_size": 1, "page": 2}).json()
+    assert first["count"] == second["count"] == 2
+    assert first["results"][0]["id"] != second["results"][0]["id"] or (
+        first["results"][0]["type"] != second["results"][0]["type"]
+    )
+    assert client.get("/api/v1/search", {"q": "x", "type": "deal"}).status_code == 400
+
+
+def test_the_search_page_shows_facets_and_highlights(client, indexed):
+    page = client.get("/search/", {"q": "石墨烯"}).content.decode()
+    assert "<mark>石墨烯</mark>" in page
+    assert "找到 2 条结果" in page
+    assert "type=need" in page and "type=achievement" in page  # the type facet's links
+    filtered = client.get("/search/", {"q": "石墨烯", "type": "need", "sort": "newest"})
+    assert "找到 1 条结果" in filtered.content.decode()

@@ -1,0 +1,137 @@
+"""Search features against the real Elasticsearch 9: facets, highlights, fallback grams,
+alias swaps, and the same ranking as the database backend (CI runs it; no mocks)."""
+
+import json
+
+import pytest
+
+from marketplace.models import CooperationMode
+from search import service
+from search.backends import get_backend
+from search.tasks import index_objects
+from tests import factories
+
+pytestmark = [pytest.mark.elasticsearch, pytest.mark.django_db]
+
+
+def _ids(result):
+    return [h.id for h in result.hits]
+
+
+@pytest.fixture
+def corpus():
+    uni = factories.organisation()
+    company = factories.organisation(kind="enterprise")
+    licence = CooperationMode.objects.order_by("id").first()
+    items = {
+        "film": factories.achievement(
+            uni, title="石墨烯导热膜的连续化制备", summary="高导热石墨烯薄膜，卷对卷生产。"
+        ),
+        "composite": factories.achievement(
+            uni, title="高导热复合薄膜", summary="以石墨烯为填料的聚合物薄膜，用于手机散热。"
+        ),
+        "robot": factories.achievement(company, title="工业机器人视觉定位系统"),
+        "rice": factories.achievement(uni, title="水稻抗倒伏栽培技术", summary="提高水稻产量。"),
+        "need": factories.need(company, title="机器人焊接工艺改进"),
+    }
+    items["robot"].cooperation_modes.add(licence)
+    return items, licence
+
+
+def test_words_rank_a_title_match_first_with_a_highlight(elasticsearch_backend, corpus):
+    items, _ = corpus
+    elasticsearch_backend.rebuild()
+    result = service.search("石墨烯")
+    assert result.backend == "elasticsearch"
+    assert _ids(result) == [items["film"].pk, items["composite"].pk]
+    assert result.count == 2
+    assert "<mark>石墨烯</mark>" in result.hits[0].highlight
+
+
+def test_single_characters_find_what_the_segmenter_cut_differently(elasticsearch_backend, corpus):
+    items, _ = corpus
+    elasticsearch_backend.rebuild()
+    assert _ids(service.search("墨烯"))[0] == items["film"].pk
+    assert _ids(service.search("栽培")) == [items["rice"].pk]
+    assert service.search("量子").count == 0
+
+
+def test_facets_filters_and_sorting(elasticsearch_backend, corpus):
+    items, licence = corpus
+    elasticsearch_backend.rebuild()
+    result = service.search("机器人", facets=True)
+    assert result.count == 2
+    assert result.facets["type"] == {"achievement": 1, "need": 1}
+    assert result.facets["organisation_kind"] == {"enterprise": 2}
+    assert result.facets["cooperation_modes"] == {licence.name: 1}
+    assert _ids(service.search("机器人", type_filter="need")) == [items["need"].pk]
+    by_mode = service.search("机器人", filters={"cooperation_modes": licence.name})
+    assert _ids(by_mode) == [items["robot"].pk]
+    everything = service.search("", type_filter="achievement", sort="newest")
+    assert everything.count == 4
+
+
+def test_both_backends_rank_alike(elasticsearch_backend, corpus):
+    elasticsearch_backend.rebuild()
+    database = get_backend("database")
+    database.rebuild()
+    for q in ("石墨烯 薄膜", "导热", "机器人", "墨烯", "水稻产量"):
+        es = elasticsearch_backend.search(q, types=["achievement", "need"], page=1, page_size=10)
+        db = database.search(q, types=["achievement", "need"], page=1, page_size=10)
+        assert [(h.type, h.id) for h in es.hits] == [(h.type, h.id) for h in db.hits], q
+        assert es.count == db.count, q
+
+
+def test_a_rebuild_never_leaves_a_moment_without_results(
+    elasticsearch_backend, corpus, monkeypatch
+):
+    items, _ = corpus
+    index_objects(
+        "achievement", [i.pk for i in items.values() if i.__class__.__name__ == "Achievement"]
+    )
+    seen: list[list[int]] = []
+    swap = elasticsearch_backend._swap_alias
+
+    def observed_swap(type_name, new_index):
+        seen.append(_ids(service.search("石墨烯", type_filter="achievement")))  # just before
+        swap(type_name, new_index)
+        seen.append(_ids(service.search("石墨烯", type_filter="achievement")))  # just after
+
+    monkeypatch.setattr(elasticsearch_backend, "_swap_alias", observed_swap)
+    before = set(
+        elasticsearch_backend.client.indices.get_alias(
+            name=elasticsearch_backend.alias("achievement")
+        )
+    )
+    elasticsearch_backend.rebuild()
+    after = set(
+        elasticsearch_backend.client.indices.get_alias(
+            name=elasticsearch_backend.alias("achievement")
+        )
+    )
+    expected = [items["film"].pk, items["composite"].pk]
+    assert seen and all(ids == expected for ids in seen)
+    assert before.isdisjoint(after)
+
+
+def test_search_eval_on_elasticsearch_matches_the_database_and_cleans_up(
+    elasticsearch_backend, tmp_path
+):
+    from tests.search.test_search_eval import CORPUS, QRELS, QUERIES, run_eval
+
+    (tmp_path / "corpus.jsonl").write_text(
+        "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in CORPUS), encoding="utf-8"
+    )
+    (tmp_path / "queries.jsonl").write_text(
+        "".join(json.dumps(q, ensure_ascii=False) + "\n" for q in QUERIES), encoding="utf-8"
+    )
+    (tmp_path / "qrels.tsv").write_text("".join(f"{q}\t{d}\t{g}\n" for q, d, g in QRELS))
+    client = elasticsearch_backend.client
+    indices_before = set(client.indices.get(index="*", expand_wildcards="open"))
+
+    es = run_eval(tmp_path, "--backend", "elasticsearch", corpus_name="corpus.jsonl")
+    db = run_eval(tmp_path, "--backend", "database", corpus_name="corpus.jsonl")
+
+    for metric in ("MRR@10", "Recall@10", "nDCG@10", "queries"):
+        assert es[metric] == db[metric], metric
+    assert set(client.indices.get(index="*", expand_wildcards="open")) == indices_before
