@@ -205,3 +205,69 @@ class OrganisationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation}: {self.from_status} → {self.to_status}"
+
+
+class MembershipRequestStatus(models.TextChoices):
+    PENDING = "pending", _("待审批")
+    APPROVED = "approved", _("已同意")
+    REFUSED = "refused", _("未同意")
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
+class MembershipRequest(models.Model):
+    """A person asks to join an existing verified organisation (加入机构申请).
+
+    The organisation's admin members decide, or bureau staff when it has no admin;
+    approval creates the ``Membership``. One pending request per person and organisation.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("申请人"),
+        on_delete=models.CASCADE,
+        related_name="membership_requests",
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("机构"),
+        on_delete=models.CASCADE,
+        related_name="membership_requests",
+    )
+    role = models.CharField(_("申请角色"), max_length=20, choices=Role.choices)
+    message = models.CharField(_("申请说明"), max_length=300, blank=True)
+    status = models.CharField(
+        _("状态"),
+        max_length=10,
+        choices=MembershipRequestStatus.choices,
+        default=MembershipRequestStatus.PENDING,
+    )
+    reason = models.CharField(_("未同意原因"), max_length=300, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审批人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    # The e-mails are sent by a Celery task after the commit; these make a repeat harmless.
+    admins_emailed_at = models.DateTimeField(_("通知管理员时间"), null=True, blank=True)
+    decision_emailed_at = models.DateTimeField(_("通知申请人时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("加入机构申请")
+        verbose_name_plural = _("加入机构申请")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organisation"],
+                condition=Q(status="pending"),
+                name="membership_request_one_pending",
+            )
+        ]
+        indexes = [models.Index(fields=["organisation", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.organisation} ({self.get_status_display()})"

@@ -23,7 +23,13 @@ def profile(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/profile.html",
-        {"form": form, "memberships": selectors.memberships_of(user)},
+        {
+            "form": form,
+            "memberships": selectors.memberships_of(user),
+            "membership_requests": selectors.membership_requests_of(user)[:20],
+            "administers": bool(selectors.administered_organisation_ids(user)),
+            "pending_to_decide": selectors.pending_request_count_for_admin(user),
+        },
     )
 
 

@@ -12,6 +12,8 @@ import datetime as dt
 import gzip
 import hashlib
 import json
+import random
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -276,31 +278,134 @@ def ensure_drafts(orgs: dict[str, Organisation]) -> None:
             )
 
 
+# --- generated listings for load tests (seed_demo --size N) -------------------------------
+GENERATED_NEED_SHARE = 0.4  # the rest are achievements
+GENERATED_BATCH = 5000
+_SENTENCE_END = re.compile(r"(?<=[。；！？!?;])")
+TITLE_PREFIXES = ["", "", "", "一种", "新型", "高效", "低成本", "智能", "绿色", "基于{kw}的"]
+NEED_PREFIXES = ["", "", "", "寻求", "急需", "征集", "关于{kw}的"]
+PRICES_WAN = [5, 10, 20, 30, 50, 80, 100, 150, 200, 300, 500, 800]
+
+
+def _sentences(texts: list[str]) -> list[str]:
+    """Whole sentences of the corpus, the stuff generated listings are made of."""
+    out = []
+    for text in texts:
+        out += [p.strip() for p in _SENTENCE_END.split(text or "") if 8 <= len(p.strip()) <= 160]
+    return out
+
+
+@dataclass
+class _Corpus:
+    """The real corpus, cut into parts a generator recombines (loaded once per run)."""
+
+    achievements: list[dict]
+    needs: list[dict]
+    supply_sentences: list[str]
+    demand_sentences: list[str]
+    keywords: list[str]
+
+    @classmethod
+    def load(cls) -> _Corpus:
+        achievements = list(read_jsonl_gz(DATA_DIR / "techmarket_achievements.jsonl.gz"))
+        needs = list(read_jsonl_gz(DATA_DIR / "techmarket_needs.jsonl.gz"))
+        # The corpus has no keywords of its own: its subfield names read like them.
+        keywords = sorted(
+            {k for r in achievements for k in (r.get("keywords") or []) if 2 <= len(k) <= 8}
+            | {
+                r["tech_field_l2"]
+                for r in achievements
+                if 2 <= len(r.get("tech_field_l2") or "") <= 8
+            }
+        )
+        return cls(
+            achievements=achievements,
+            needs=needs,
+            supply_sentences=_sentences([r["abstract"] for r in achievements]),
+            demand_sentences=_sentences([r["description"] for r in needs]),
+            keywords=keywords or ["新材料"],
+        )
+
+
+def _generated_achievement(i: int, corpus: _Corpus, orgs, book: CodeBook) -> Achievement:
+    rng = random.Random(f"a{i}")  # the same listing for the same number, run after run
+    base = rng.choice(corpus.achievements)
+    prefix = rng.choice(TITLE_PREFIXES).format(kw=rng.choice(corpus.keywords))
+    text = [base["abstract"], *rng.sample(corpus.supply_sentences, rng.randint(2, 5))]
+    source_id = f"gen-{i:07d}"
+    achievement = _achievement(
+        dict(
+            base,
+            id=source_id,
+            title=f"{prefix}{base['title']}"[:200],
+            abstract="".join(text),
+            keywords=rng.sample(corpus.keywords, rng.randint(0, 5)),
+        ),
+        orgs[_owner_key(source_id, SUPPLIERS)],
+        book,
+    )
+    achievement.trl = achievement.trl or rng.randint(3, 9)
+    if rng.random() < 0.6:  # the rest stay 面议
+        achievement.price = Decimal(rng.choice(PRICES_WAN) * 10000)
+    achievement.published_at = _generated_date(rng)
+    return achievement
+
+
+def _generated_need(i: int, corpus: _Corpus, orgs, book: CodeBook, today: dt.date) -> Need:
+    rng = random.Random(f"n{i}")
+    base = rng.choice(corpus.needs)
+    prefix = rng.choice(NEED_PREFIXES).format(kw=rng.choice(corpus.keywords))
+    text = [base["description"], *rng.sample(corpus.demand_sentences, rng.randint(1, 4))]
+    source_id = f"gen-n{i:07d}"
+    need = _need(
+        dict(base, id=source_id, title=f"{prefix}{base['title']}"[:200], description="".join(text)),
+        orgs[_owner_key(source_id, DEMANDERS)],
+        book,
+        today,
+    )
+    need.keywords = rng.sample(corpus.keywords, rng.randint(0, 4))
+    if rng.random() < 0.6:
+        low = rng.choice(PRICES_WAN) * 10000
+        need.budget_min, need.budget_max = Decimal(low), Decimal(low * rng.choice([2, 3, 5]))
+    need.published_at = _generated_date(rng)
+    return need
+
+
+def _generated_date(rng: random.Random) -> dt.datetime:
+    day = timezone.localdate() - dt.timedelta(days=rng.randint(1, 730))
+    return dt.datetime.combine(day, dt.time(rng.randint(8, 18), 0), tzinfo=SHANGHAI)
+
+
 def generate_extra(orgs: dict[str, Organisation], size: int) -> int:
-    """N extra published achievements for load tests, recombined from the real corpus."""
+    """N extra published listings for load tests (60 % achievements, 40 % needs), each
+    recombined from the real corpus: a listing's own text plus sentences and keywords of
+    others, so the words vary the way real ones do. Bulk-inserted in batches; indexed in bulk
+    afterwards by ``search_index --rebuild``. Running it twice adds nothing."""
     if size <= 0:
         return 0
-    book = CodeBook.load()
-    records = list(read_jsonl_gz(DATA_DIR / "techmarket_achievements.jsonl.gz"))
+    book, corpus, today = CodeBook.load(), _Corpus.load(), timezone.localdate()
     have = set(
         Achievement.objects.filter(source_id__startswith="gen-").values_list("source_id", flat=True)
     )
-    batch = []
-    for i in range(size):
-        source_id = f"gen-{i:07d}"
-        if source_id in have:
-            continue
-        a, b = records[i % len(records)], records[(i * 7 + 3) % len(records)]
-        record = dict(
-            a,
-            id=source_id,
-            title=f"{a['title']}（生成{i}）",
-            abstract=a["abstract"] + b["abstract"],
-        )
-        batch.append(_achievement(record, orgs[_owner_key(source_id, SUPPLIERS)], book))
-    with transaction.atomic():
-        _bulk_insert(Achievement, batch)
-    return len(batch)
+    have |= set(
+        Need.objects.filter(source_id__startswith="gen-").values_list("source_id", flat=True)
+    )
+    n_needs = round(size * GENERATED_NEED_SHARE)
+    made = 0
+    for start in range(0, size, GENERATED_BATCH):
+        achievements, needs = [], []
+        for i in range(start, min(size, start + GENERATED_BATCH)):
+            # Every k-th number is a need, so any size keeps the share.
+            if i * n_needs // size != (i + 1) * n_needs // size:
+                if f"gen-n{i:07d}" not in have:
+                    needs.append(_generated_need(i, corpus, orgs, book, today))
+            elif f"gen-{i:07d}" not in have:
+                achievements.append(_generated_achievement(i, corpus, orgs, book))
+        with transaction.atomic():
+            _bulk_insert(Achievement, achievements)
+            _bulk_insert(Need, needs)
+        made += len(achievements) + len(needs)
+    return made
 
 
 CONTRACT_TYPES = [
@@ -410,4 +515,7 @@ def seed(size: int = 0) -> dict:
     loaded["generated"] = generate_extra(orgs, size)
     loaded["contracts"] = ensure_contracts(orgs)
     ensure_deal(orgs)
+    from marketplace.demo_challenges import ensure_challenges  # 揭榜挂帅 (spec §4)
+
+    loaded["challenges"] = ensure_challenges(orgs)
     return {"accounts": accounts, "loaded": loaded}

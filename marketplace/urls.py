@@ -1,6 +1,6 @@
 from django.urls import path
 
-from marketplace import urls_deals
+from marketplace import urls_challenges, urls_dashboard, urls_deals
 from marketplace.views import files, owner, public
 
 app_name = "marketplace"
@@ -25,3 +25,6 @@ urlpatterns = [
 
 # Inquiries, deals and notifications (spec §6).
 urlpatterns += urls_deals.urlpatterns
+urlpatterns += urls_dashboard.urlpatterns  # the bureau dashboard (spec §8)
+# Open competitions (揭榜挂帅, spec §4).
+urlpatterns += urls_challenges.urlpatterns

@@ -52,3 +52,33 @@ class ContractGroup(ViewSetGroup):
 @hooks.register("register_admin_viewset")
 def register_contract_viewsets():
     return ContractGroup()
+
+
+# --- 数据看板: the bureau dashboard lives on the site (/dashboard/, spec §8) ---------------
+from django.urls import reverse  # noqa: E402
+from wagtail.admin.menu import MenuItem  # noqa: E402
+
+from accounts.selectors import is_bureau_staff  # noqa: E402
+
+
+class BureauStaffMenuItem(MenuItem):
+    def is_shown(self, request):
+        return is_bureau_staff(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def register_dashboard_menu_item():
+    return BureauStaffMenuItem(
+        gettext_lazy("数据看板"), reverse("marketplace:dashboard"), icon_name="view", order=196
+    )
+
+
+# --- 揭榜挂帅: the bureau's challenge screens live on the site (/challenges/manage/, spec §4) --
+@hooks.register("register_admin_menu_item")
+def register_challenge_menu_item():
+    return BureauStaffMenuItem(
+        gettext_lazy("揭榜挂帅"),
+        reverse("marketplace:challenge_manage_index"),
+        icon_name="pick",
+        order=197,
+    )

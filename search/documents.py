@@ -13,7 +13,7 @@ from typing import Any
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.models import Achievement, Disclosure, ListingStatus, Need
+from marketplace.models import Achievement, Challenge, Disclosure, ListingStatus, Need
 from search.analysis import strip_html
 
 
@@ -22,19 +22,29 @@ class DocumentType:
     name: str
     label: str
     model: type[Model]
+    # Related rows a document reads (prefetched, so a batch costs one query each).
+    prefetch: tuple[str, ...] = ("cooperation_modes",)
 
     def public_queryset(self) -> QuerySet:
+        # Achievements and needs: 已发布; challenges: 已发榜 and open (the same word).
         return (
             self.model.objects.filter(status=ListingStatus.PUBLISHED)
             .select_related("organisation", "tech_field", "tech_field__parent", "industry")
-            .prefetch_related("cooperation_modes")
+            .prefetch_related(*self.prefetch)
         )
+
+    def public_versions(self) -> dict[int, Any]:
+        """Every public id and its ``updated_at``: what the index should hold (reconcile)."""
+        return dict(self.public_queryset().order_by().values_list("pk", "updated_at"))
 
     def to_document(self, obj: Any) -> dict[str, Any]:
         """A flat document: ``title``/``text`` are what is searched, the rest are facets."""
         if self.model is Achievement:
             parts = [obj.summary, strip_html(obj.description), obj.problem, obj.advantages]
             parts += [obj.application_scope]
+        elif self.model is Challenge:
+            parts = [obj.background, obj.research_content, obj.deliverables]
+            parts += [" ".join(f"{k.indicator}{k.unit}" for k in obj.kpis.all())]
         else:
             parts = [obj.description, obj.targets]
         parts.append(" ".join(obj.keywords or []))
@@ -51,8 +61,14 @@ class DocumentType:
             "organisation": "" if anonymous else obj.organisation.name,
             "organisation_kind": obj.organisation.kind,
             "region": obj.organisation.region_code,
-            "cooperation_modes": [m.name for m in obj.cooperation_modes.all()],
+            "cooperation_modes": (
+                [m.name for m in obj.cooperation_modes.all()]
+                if "cooperation_modes" in self.prefetch
+                else []
+            ),
             "published_at": obj.published_at.isoformat() if obj.published_at else None,
+            # What the reconcile task compares with the row (search/reconcile.py).
+            "updated_at": obj.updated_at.isoformat() if obj.updated_at else None,
             "url": obj.get_absolute_url(),
         }
 
@@ -60,6 +76,8 @@ class DocumentType:
 DOCUMENT_TYPES: dict[str, DocumentType] = {
     "achievement": DocumentType("achievement", _("科技成果"), Achievement),
     "need": DocumentType("need", _("技术需求"), Need),
+    # 揭榜挂帅 (spec §4): searched and matched like needs while they take applications.
+    "challenge": DocumentType("challenge", _("揭榜挂帅"), Challenge, prefetch=("kpis",)),
 }
 
 

@@ -9,6 +9,7 @@ search/backends/database/schema.py. Elasticsearch does not use this table.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -37,6 +38,8 @@ class SearchEntry(models.Model):
     region = models.CharField(_("行政区划"), max_length=12, blank=True)
     cooperation_modes = models.JSONField(_("合作方式"), default=list, blank=True)
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    # The listing's updated_at when indexed: the reconcile task compares it (spec §5).
+    updated_at = models.DateTimeField(_("更新时间"), null=True, blank=True)
 
     class Meta:
         db_table = "search_entry"
@@ -49,3 +52,134 @@ class SearchEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.doc_type}:{self.object_id}"
+
+
+class MatchDismissal(models.Model):
+    """A match the source listing's organisation does not want to see again (不再推荐).
+
+    Keyed by type name and id (not foreign keys) because sources and targets are
+    listings of several kinds (achievement, need, challenge); a dismissal holds
+    for everyone in the source listing's organisation (spec §5).
+    """
+
+    source_type = models.CharField(_("来源类型"), max_length=20)
+    source_id = models.BigIntegerField(_("来源编号"))
+    target_type = models.CharField(_("匹配类型"), max_length=20)
+    target_id = models.BigIntegerField(_("匹配编号"))
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    dismissed_at = models.DateTimeField(_("操作时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("已忽略的匹配")
+        verbose_name_plural = _("已忽略的匹配")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_type", "source_id", "target_type", "target_id"],
+                name="match_dismissal_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_type}:{self.source_id} ✕ {self.target_type}:{self.target_id}"
+
+
+class SavedSearch(models.Model):
+    """A search a signed-in person keeps (保存的搜索); new results come in the daily digest."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("用户"),
+        on_delete=models.CASCADE,
+        related_name="saved_searches",
+    )
+    query = models.CharField(_("关键词"), max_length=200)
+    doc_type = models.CharField(_("类型"), max_length=20, blank=True, help_text=_("留空表示全部"))
+    filters = models.JSONField(_("筛选条件"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    last_notified_at = models.DateTimeField(
+        _("上次提醒时间"), null=True, blank=True, help_text=_("此后发布的结果会出现在下一封摘要中")
+    )
+
+    class Meta:
+        verbose_name = _("保存的搜索")
+        verbose_name_plural = _("保存的搜索")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "query", "doc_type", "filters"], name="saved_search_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.query
+
+
+class MatchDigest(models.Model):
+    """One person's daily digest (每日匹配摘要): at most one per person and day, e-mailed once."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("用户"),
+        on_delete=models.CASCADE,
+        related_name="match_digests",
+    )
+    day = models.DateField(_("日期"))
+    period_start = models.DateTimeField(_("起始时间"))
+    period_end = models.DateTimeField(_("截止时间"))
+    created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
+    emailed_at = models.DateTimeField(_("邮件发送时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("匹配摘要")
+        verbose_name_plural = _("匹配摘要")
+        ordering = ["-day", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "day"], name="match_digest_one_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.day}"
+
+
+class MatchAlert(models.Model):
+    """One new listing in a digest, and why the person gets it (a saved search or their listing)."""
+
+    digest = models.ForeignKey(
+        MatchDigest, verbose_name=_("匹配摘要"), on_delete=models.CASCADE, related_name="alerts"
+    )
+    saved_search = models.ForeignKey(
+        SavedSearch,
+        verbose_name=_("保存的搜索"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # The person's own listing this new listing matches (empty for saved-search alerts).
+    source_type = models.CharField(_("来源类型"), max_length=20, blank=True)
+    source_id = models.BigIntegerField(_("来源编号"), null=True, blank=True)
+    source_title = models.CharField(_("来源标题"), max_length=255, blank=True)
+    reason = models.CharField(_("原因"), max_length=255)
+    target_type = models.CharField(_("类型"), max_length=20)
+    target_id = models.BigIntegerField(_("编号"))
+    title = models.CharField(_("标题"), max_length=255)
+    url = models.CharField(_("链接"), max_length=300)
+
+    class Meta:
+        verbose_name = _("匹配提醒")
+        verbose_name_plural = _("匹配提醒")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["digest", "target_type", "target_id"], name="match_alert_once_per_digest"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from marketplace.models import Achievement, Need
+from marketplace.models import Achievement, Challenge, Need
 from search.documents import document_type_for
 
 logger = logging.getLogger(__name__)
@@ -29,8 +29,10 @@ def enqueue_index(type_name: str, ids: list[int]) -> None:
 
 @receiver(post_save, sender=Achievement)
 @receiver(post_save, sender=Need)
+@receiver(post_save, sender=Challenge)
 @receiver(post_delete, sender=Achievement)
 @receiver(post_delete, sender=Need)
+@receiver(post_delete, sender=Challenge)
 def listing_changed(sender, instance, **kwargs) -> None:
     doc_type = document_type_for(sender)
     if doc_type is not None:

@@ -1,9 +1,13 @@
-"""Celery tasks for indexing: thin, id-based, idempotent."""
+"""Celery tasks of search: thin, id-based, idempotent."""
 
 from __future__ import annotations
 
-from celery import shared_task
+from smtplib import SMTPException
 
+from celery import shared_task
+from django.db import DatabaseError
+
+from search import digest, reconcile
 from search.backends import SearchUnavailable, indexing_backends
 
 
@@ -25,3 +29,35 @@ def index_objects(self, type_name: str, ids: list[int]) -> int:
 @shared_task
 def rebuild_index() -> int:
     return max(backend.rebuild() for backend in indexing_backends())
+
+
+@shared_task
+def reconcile_index() -> dict[str, int]:
+    """Beat (every 30 minutes): index what was missed, delete what should be gone."""
+    reports = reconcile.reconcile_all()
+    return {
+        "indexed": sum(r.indexed for r in reports),
+        "removed": sum(r.removed for r in reports),
+        "errors": sum(bool(r.error) for r in reports),
+    }
+
+
+@shared_task
+def send_match_digests() -> int:
+    """Beat (daily): make today's digests; their e-mails go out one task each."""
+    made = digest.digest_build()
+    for digest_id in digest.digests_unsent():
+        if digest_id not in made:  # made now: already enqueued after the commit
+            digest.enqueue_email(digest_id)
+    return len(made)
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=(DatabaseError, SMTPException, OSError),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=5,
+)
+def email_digest(self, digest_id: int) -> bool:
+    return digest.digest_email(digest_id=digest_id)

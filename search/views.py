@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from search import service
 from search.backends.base import FACETS, SORTS
 from search.documents import DOCUMENT_TYPES
+from search.pages import site_pages
 
 PAGE_SIZE = 20
 FACET_LABELS = {
@@ -50,6 +51,8 @@ def search_page(request: HttpRequest) -> HttpResponse:
         else None
     )
     type_labels = {t.name: t.label for t in DOCUMENT_TYPES.values()}
+    for hit in result.hits if result else []:
+        hit.type_label = type_labels.get(hit.type, "")
     facets = [
         {
             "name": name,
@@ -65,6 +68,8 @@ def search_page(request: HttpRequest) -> HttpResponse:
     ]
     params = request.GET.copy()
     params.pop("page", None)
+    # 保存此搜索: the form carries the search as it stands (query, type and facet filters).
+    save_fields = [("q", q), *([("type", type_filter)] if type_filter else []), *filters.items()]
     return render(
         request,
         "search/search.html",
@@ -79,6 +84,8 @@ def search_page(request: HttpRequest) -> HttpResponse:
             "sort": sort,
             "sorts": SORT_LABELS.items(),
             "query_string": params.urlencode(),
+            "save_fields": save_fields,
+            "site_pages": site_pages(q, request) if q else [],
         },
     )
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from config.env import EnvError, env_bool, env_choice, env_int, env_list, env_str, env_url
@@ -94,6 +95,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "wagtail.contrib.settings.context_processors.settings",
                 "marketplace.views.deals.unread_notifications",
+                "cms.context_processors.site_chrome",
             ],
         },
     },
@@ -138,11 +140,40 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A request must not hang when the broker is down: fail fast, log, catch up later.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 CELERY_TIMEZONE = "Asia/Shanghai"
+# Autodiscovery finds only each app's tasks.py; the worker must know these too.
+CELERY_IMPORTS = (
+    "accounts.tasks",
+    "marketplace.tasks_challenges",
+    "marketplace.tasks_contracts",
+    "marketplace.tasks_dashboard",
+    "marketplace.tasks_deals",
+)
 # Periodic work, run by `celery -A config beat` (one beat per deployment).
 CELERY_BEAT_SCHEDULE = {
     "expire-needs": {  # spec §3: needs are archived automatically when they expire
         "task": "marketplace.tasks.expire_needs",
         "schedule": 6 * 60 * 60,
+    },
+    # spec §4: challenges close at their deadline and are awarded when publicity ends.
+    "challenges-advance": {
+        "task": "marketplace.tasks_challenges.advance_challenges",
+        "schedule": 5 * 60,
+    },
+    "challenges-remind-deadlines": {  # deadline approaching (3 days), sent once
+        "task": "marketplace.tasks_challenges.remind_challenge_deadlines",
+        "schedule": 60 * 60,
+    },
+    # spec §8: last month's dashboard figures e-mailed to bureau staff (1st, 08:00 local time).
+    "dashboard-monthly-report": {
+        "task": "marketplace.tasks_dashboard.send_monthly_report",
+        "schedule": crontab(day_of_month="1", hour=8, minute=0),
+    },
+    # spec §5: index updates missed while the broker or Elasticsearch was down.
+    "search-reconcile": {"task": "search.tasks.reconcile_index", "schedule": 30 * 60},
+    # spec §5: the daily digest of new matches and saved-search results (07:30 local time).
+    "search-match-digests": {
+        "task": "search.tasks.send_match_digests",
+        "schedule": crontab(hour=7, minute=30),
     },
 }
 
@@ -257,6 +288,11 @@ DISTRICT_CODE = env_str("DISTRICT_CODE", "330302")
 if not (DISTRICT_CODE.isdigit() and len(DISTRICT_CODE) == 6):
     raise EnvError(f"DISTRICT_CODE={DISTRICT_CODE!r} must be a 6-digit GB/T 2260 code.")
 DISTRICT_NAME = env_str("DISTRICT_NAME", "温州市鹿城区")
+
+# Open competitions (spec §4): days a challenge's result is publicised (公示) before the award.
+CHALLENGE_PUBLICITY_DAYS = env_int("CHALLENGE_PUBLICITY_DAYS", 7, minimum=0)
+if CHALLENGE_PUBLICITY_DAYS > 60:  # the model's limit (marketplace/models/challenges.py)
+    raise EnvError(f"CHALLENGE_PUBLICITY_DAYS={CHALLENGE_PUBLICITY_DAYS} must be at most 60.")
 
 # Demo accounts exist only where seed_demo may run (never in production).
 ALLOW_DEMO_DATA = env_bool("ALLOW_DEMO_DATA", True)

@@ -1,3 +1,4 @@
+from marketplace.models.challenges import *  # noqa: F403 — challenges (揭榜挂帅), spec §4
 from marketplace.models.codelists import CooperationMode, Industry, IPType, MaturityStage, TechField
 from marketplace.models.contracts import (
     AdjustmentKind,
@@ -30,6 +31,7 @@ from marketplace.models.listings import (
     ListingStatus,
     Need,
 )
+from marketplace.models.rollups import *  # noqa: F403 — ledger rollups for the dashboard
 from marketplace.models.workflow import ListingEvent, ListingRevision, RevisionStatus
 
 __all__ = [

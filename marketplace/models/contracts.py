@@ -149,6 +149,14 @@ class TechContract(models.Model):
         on_delete=models.SET_NULL,
         related_name="contracts",
     )
+    challenge = models.ForeignKey(
+        "marketplace.Challenge",
+        verbose_name=_("来源榜单"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="contracts",
+    )
     source = models.CharField(
         _("来源"), max_length=10, choices=ContractSource.choices, default=ContractSource.ONLINE
     )
@@ -321,6 +329,8 @@ class ContractAdjustment(models.Model):
         verbose_name = _("合同变更/注销")
         verbose_name_plural = _("合同变更/注销")
         ordering = ["effective_on", "id"]
+        # The dashboard's current-year reading looks adjustments up by effective date.
+        indexes = [models.Index(fields=["effective_on"])]
         constraints = [
             models.CheckConstraint(
                 condition=(

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Organisation, User
 from accounts.selectors import is_bureau_staff, organisation_ids_of
 from lib.errors import DomainError, NotAllowed
+from marketplace import rollups
 from marketplace.ledger import amounts_in_force
 from marketplace.models import (
     AdjustmentKind,
@@ -306,6 +307,7 @@ def contract_register(
         from_status=from_status,
         after={"registration_no": registration_no, "registered_on": registered_on.isoformat()},
     )
+    rollups.contract_registered(locked)  # the dashboard's rollups, in this transaction
     # A contract signed through a deal moves that deal to "registered" (spec §6).
     from marketplace.services.deals import deal_on_contract_registered
 
@@ -372,6 +374,7 @@ def contract_amend(
     if before is not None and (adjustment.contract_amount, adjustment.tech_amount) == before:
         raise DomainError(_("变更后的金额与变更前相同。"))
     adjustment.save()
+    rollups.contract_adjusted(locked, adjustment)
     _log(
         locked,
         by=by,
@@ -404,6 +407,7 @@ def contract_cancel(
     )
     adjustment.full_clean()
     adjustment.save()
+    rollups.contract_adjusted(locked, adjustment)
     _log(
         locked,
         by=by,
@@ -429,6 +433,7 @@ def target_save(
     if by is not None and not is_bureau_staff(by):
         raise NotAllowed(_("只有科技局工作人员可以设定年度目标。"))
     target = Target.objects.select_for_update().filter(year=year).first() or Target(year=year)
+    previous_district = target.district_code
     for name, value in (
         ("amount", amount),
         ("district_code", district_code),
@@ -440,4 +445,6 @@ def target_save(
     target.updated_by = by
     target.full_clean()
     target.save()
+    if target.district_code != previous_district:
+        rollups.target_district_changed(year)  # which contracts count depends on it
     return target

@@ -100,7 +100,12 @@ class SearchBackend:
         """(Re)index these rows; rows no longer public are removed."""
         raise NotImplementedError
 
-    def rebuild(self, progress: Progress | None = None) -> int:
+    def rebuild(self, progress: Progress | None = None, *, workers: int = 1) -> int:
+        """Index every public listing afresh (``workers`` processes analyse the text)."""
+        raise NotImplementedError
+
+    def versions(self, type_name: str) -> dict[int, Any]:
+        """Every indexed id of a type and the ``updated_at`` it was indexed with (reconcile)."""
         raise NotImplementedError
 
     def health(self) -> dict:

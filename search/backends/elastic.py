@@ -11,7 +11,9 @@ the scores are the same per-field BM25 sums the database backend computes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import queue
+import threading
+from collections.abc import Callable, Iterable
 from functools import cached_property
 from typing import Any
 
@@ -28,7 +30,7 @@ from search.backends.base import (
     SearchUnavailable,
 )
 from search.documents import DOCUMENT_TYPES, iter_documents
-from search.indexing import index_row
+from search.indexing import index_row, index_rows
 from search.query import FIELDS, GRAMS, Query
 
 _TOKENS = {"type": "text", "analyzer": "whitespace", "similarity": "BM25"}
@@ -49,6 +51,7 @@ MAPPING = {
         "region": {"type": "keyword"},
         "cooperation_modes": {"type": "keyword"},
         "published_at": {"type": "date"},
+        "updated_at": {"type": "date", "index": False},  # read back by the reconcile task
         "url": {"type": "keyword", "index": False},
     },
 }
@@ -69,11 +72,62 @@ def query_dsl(query: Query, filters: list[dict]) -> dict:
     should = [{"term": {c.field: {"value": c.term, "boost": c.weight}}} for c in query.clauses]
     words = [c.term for c in query.clauses if c.field != GRAMS]
     grams = [{"term": {GRAMS: c.term}} for c in query.clauses if c.field == GRAMS]
+    if not grams:
+        # Words only (the match path): "has a query word" is what the scoring clauses say
+        # already, and a separate terms filter over common words costs a third of the time.
+        return {"bool": {"should": should, "minimum_should_match": 1, "filter": filters}}
     matches: list[dict] = [{"terms": {"words": words}}] if words else []
     if grams:
         matches.append({"bool": {"should": grams, "minimum_should_match": query.min_grams}})
     condition = {"bool": {"should": matches, "minimum_should_match": 1}}
     return {"bool": {"should": should, "filter": [*filters, condition]}}
+
+
+def bulk_behind(
+    client: Elasticsearch,
+    actions: Iterable[dict[str, Any]],
+    *,
+    chunk_size: int = 500,
+    on_chunk: Callable[[int], None] | None = None,
+) -> int:
+    """Bulk-index ``actions`` from a second thread while this one produces the next chunk.
+
+    Producing (reading rows, analysing text) stays in the calling thread, which owns
+    the database connection; the sender thread only talks to Elasticsearch.
+    """
+    chunks: queue.Queue[list | None] = queue.Queue(maxsize=2)
+    errors: list[BaseException] = []
+
+    def send() -> None:
+        while (chunk := chunks.get()) is not None:
+            if not errors:
+                try:
+                    helpers.bulk(client, chunk, chunk_size=chunk_size)
+                except BaseException as exc:  # noqa: BLE001 — re-raised in the caller
+                    errors.append(exc)
+
+    sender = threading.Thread(target=send, name="es-bulk", daemon=True)
+    sender.start()
+    done, chunk = 0, []
+    try:
+        for action in actions:
+            chunk.append(action)
+            if len(chunk) == chunk_size:
+                chunks.put(chunk)
+                done, chunk = done + len(chunk), []
+                if errors:
+                    break
+                if on_chunk:
+                    on_chunk(done)
+        if chunk and not errors:
+            chunks.put(chunk)
+            done += len(chunk)
+    finally:
+        chunks.put(None)
+        sender.join()
+    if errors:
+        raise errors[0]
+    return done
 
 
 class ElasticsearchBackend(SearchBackend):
@@ -154,27 +208,41 @@ class ElasticsearchBackend(SearchBackend):
         for name in old:
             self.client.indices.delete(index=name, ignore_unavailable=True)
 
-    def rebuild(self, progress: Progress | None = None) -> int:
+    def rebuild(self, progress: Progress | None = None, *, workers: int = 1) -> int:
         done = 0
         total = sum(t.public_queryset().count() for t in DOCUMENT_TYPES.values())
         for type_name, doc_type in DOCUMENT_TYPES.items():
             new_index = self._create_index(type_name)
-            for _ok, _item in helpers.streaming_bulk(
+            # Nobody searches the new index before the swap: no refreshes while it fills.
+            self.client.indices.put_settings(index=new_index, settings={"refresh_interval": "-1"})
+            rows = index_rows(iter_documents(doc_type), workers=workers)
+            actions = ({"_index": new_index, "_id": row["id"], "_source": row} for row in rows)
+            done += bulk_behind(
                 self.client,
-                (
-                    {"_index": new_index, "_id": d["id"], "_source": index_row(d)}
-                    for d in iter_documents(doc_type)
-                ),
-                chunk_size=500,
-            ):
-                done += 1
-                if progress and done % 500 == 0:
-                    progress(done, total)
+                actions,
+                on_chunk=(lambda n, base=done: progress(base + n, total)) if progress else None,
+            )
+            self.client.indices.put_settings(index=new_index, settings={"refresh_interval": None})
             self.client.indices.refresh(index=new_index)
             self._swap_alias(type_name, new_index)
         if progress:
             progress(done, total)
         return done
+
+    def versions(self, type_name: str) -> dict[int, Any]:
+        try:
+            hits = helpers.scan(
+                self.client,
+                index=self.alias(type_name),
+                query={"query": {"match_all": {}}},
+                _source=["updated_at"],
+                size=2000,
+            )
+            return {int(h["_id"]): h["_source"].get("updated_at") for h in hits}
+        except NotFoundError:  # no index yet: nothing is indexed
+            return {}
+        except _ERRORS as exc:
+            raise SearchUnavailable(str(exc)) from exc
 
     def drop(self) -> None:
         """Delete every index of this prefix (tests and search_eval clean up with it)."""

@@ -13,7 +13,10 @@ from marketplace.models import ContractStatus, Deal, DealStage, TechContract
 from tests import factories
 from tests.browser.conftest import screenshot
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def _sign_in(page, email):

@@ -404,7 +404,7 @@ def test_achievement_list_runs_a_constant_number_of_queries_whatever_the_page_si
     assert len(titles(client.get(ACHIEVEMENTS))) == 20
     assert small == large
     assert small_filtered == large_filtered
-    assert large <= 8
+    assert large <= 9  # includes the site navigation settings (one query on every page)
 
 
 def test_need_list_runs_a_constant_number_of_queries_whatever_the_page_size(client, org):
@@ -431,7 +431,7 @@ def test_need_list_runs_a_constant_number_of_queries_whatever_the_page_size(clie
 
     assert small == large
     assert small_filtered == large_filtered
-    assert large <= 8
+    assert large <= 9  # includes the site navigation settings (one query on every page)
 
 
 def test_list_queries_stay_bounded_for_a_signed_in_user(
@@ -441,7 +441,7 @@ def test_list_queries_stay_bounded_for_a_signed_in_user(
         helpers.achievement(personas.organisation, modes=("transfer",), ip=(("invention", f"{n}"),))
     params = _full_filters()
     client.force_login(personas.outsider)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         assert client.get(ACHIEVEMENTS, params).status_code == 200
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
 from django.db import connection, transaction
@@ -24,7 +25,7 @@ from search.backends.base import (
 )
 from search.backends.database import schema, sql_postgres, sql_sqlite
 from search.documents import DOCUMENT_TYPES, iter_documents
-from search.indexing import index_row
+from search.indexing import index_row, index_rows
 from search.query import FIELDS, Query
 
 COLUMNS = (
@@ -47,6 +48,7 @@ COLUMNS = (
     "region",
     "cooperation_modes",
     "published_at",
+    "updated_at",
 )
 _FACET_COLUMNS = {"type": "doc_type"} | {f: f for f in FACETS if f != "type"}
 # Unpublished dates sort last everywhere, as in Elasticsearch ("missing": "_last").
@@ -67,7 +69,16 @@ def _row_values(row: dict[str, Any]) -> list[Any]:
     }
     for f in FIELDS:
         values[f"{f}_len"] = len(row[f].split())
-    return [values[c] if values.get(c) is not None or c == "published_at" else "" for c in COLUMNS]
+    dates = ("published_at", "updated_at")  # NULL when missing; the other columns ""
+    return [values.get(c) if values.get(c) is not None or c in dates else "" for c in COLUMNS]
+
+
+def _insert_values(doc: dict[str, Any], *, vendor: str) -> list[Any]:
+    """The INSERT parameters of one document: analysis, then (PostgreSQL) its tsvectors.
+    Module-level, so a rebuild's worker processes can run it."""
+    row = index_row(doc)
+    sql = sql_postgres if vendor == "postgresql" else sql_sqlite
+    return _row_values(row) + sql.extra_values(row)
 
 
 def _facet_row(values: tuple) -> dict[str, Any]:
@@ -88,7 +99,14 @@ class DatabaseBackend(SearchBackend):
         return sql_postgres if connection.vendor == "postgresql" else sql_sqlite
 
     # --- writing -------------------------------------------------------------------
-    def write(self, type_name: str, rows: Iterable[dict[str, Any]], *, remove: list[int]) -> int:
+    def write(
+        self,
+        type_name: str,
+        rows: Iterable[dict[str, Any]],
+        *,
+        remove: list[int],
+        workers: int = 1,
+    ) -> int:
         """Replace the entries of ``remove`` ids and insert ``rows`` (documents)."""
         insert = self._sql.insert_sql(self.table, COLUMNS)
         written = 0
@@ -101,9 +119,9 @@ class DatabaseBackend(SearchBackend):
                     [type_name, *chunk],
                 )
             batch: list[list[Any]] = []
-            for doc in rows:
-                row = index_row(doc)
-                batch.append(_row_values(row) + self._sql.extra_values(row))
+            values = partial(_insert_values, vendor=connection.vendor)
+            for row_values in index_rows(rows, workers=workers, transform=values):
+                batch.append(row_values)
                 if len(batch) >= _BATCH:
                     cursor.executemany(insert, batch)
                     written, batch = written + len(batch), []
@@ -122,18 +140,25 @@ class DatabaseBackend(SearchBackend):
         docs = list(iter_documents(DOCUMENT_TYPES[type_name], ids))
         self.write(type_name, docs, remove=list(ids))
 
-    def rebuild(self, progress: Progress | None = None) -> int:
+    def rebuild(self, progress: Progress | None = None, *, workers: int = 1) -> int:
         total = sum(t.public_queryset().count() for t in DOCUMENT_TYPES.values())
         done = 0
         with transaction.atomic():  # readers keep the old rows until the commit
             with connection.cursor() as cursor:
                 cursor.execute(f"DELETE FROM {self.table}")
             for type_name, doc_type in DOCUMENT_TYPES.items():
-                done += self.write(type_name, iter_documents(doc_type), remove=[])
+                done += self.write(type_name, iter_documents(doc_type), remove=[], workers=workers)
                 if progress:
                     progress(done, total)
         self.optimise()
         return done
+
+    def versions(self, type_name: str) -> dict[int, Any]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT object_id, updated_at FROM {self.table} WHERE doc_type = %s", [type_name]
+            )
+            return dict(cursor.fetchall())
 
     # --- reading -------------------------------------------------------------------
     def _where(self, types: list[str], filters: dict[str, str] | None) -> tuple[str, list]:

@@ -10,7 +10,6 @@ with both other implementations.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 from search.backends.database.schema import vector_column
@@ -26,13 +25,23 @@ def _quote(term: str) -> str:
 
 
 def tsvector_literal(tokens: str) -> str:
-    positions: dict[str, list[int]] = defaultdict(list)
+    # Hot in a rebuild (every token of three fields of every listing): plain dict and
+    # list operations, and positions clamped only in the rare documents that need it.
+    positions: dict[str, list[int]] = {}
+    get = positions.get
     for i, token in enumerate(tokens.split(), start=1):
-        if len(positions[token]) < MAX_POSITIONS:
-            positions[token].append(min(i, MAX_POSITION))
-    return " ".join(
-        f"{_quote(t)}:{','.join(map(str, sorted(set(p))))}" for t, p in positions.items()
-    )
+        seen = get(token)
+        if seen is None:
+            positions[token] = [i]
+        elif len(seen) < MAX_POSITIONS:
+            seen.append(i)
+    out = []
+    for token, seen in positions.items():
+        if seen[-1] > MAX_POSITION:
+            seen = sorted({min(p, MAX_POSITION) for p in seen})
+        quoted = _quote(token) if "'" in token or "\\" in token else f"'{token}'"
+        out.append(f"{quoted}:{','.join(map(str, seen))}")
+    return " ".join(out)
 
 
 def insert_sql(table: str, columns: tuple[str, ...]) -> str:
@@ -58,19 +67,23 @@ def scored_sql(table: str, query: Query) -> tuple[str, list[Any]]:
         postings.append(
             f"SELECT e.id, '{f}'::text AS fld, u.lexeme AS term, "
             f"coalesce(array_length(u.positions, 1), 1) AS tf, e.{f}_len AS len, "
-            f"(SELECT avg({f}_len) FROM {table}) AS avglen "
-            f"FROM {table} e, unnest(ts_filter(setweight(e.{col}, 'A', %s::text[]), '{{a}}')) u "
+            f"n.{f} AS avglen "
+            f"FROM n, {table} e, "
+            f"unnest(ts_filter(setweight(e.{col}, 'A', %s::text[]), '{{a}}')) u "
             f"WHERE e.{col} @@ %s::tsquery"
         )
         params += [terms, " | ".join(_quote(t) for t in terms)]
+    # The collection's size and average field lengths in one pass over the table.
+    averages = ", ".join(f"avg({f}_len) AS {f}" for f in FIELDS)
+    stats = f"SELECT count(*)::float8 AS n, {averages} FROM {table}"
     fields = [c.field for c in query.clauses]
     terms = [c.term for c in query.clauses]
     weights = [c.weight for c in query.clauses]
     sql = f"""
-        WITH p AS ({" UNION ALL ".join(postings)}),
+        WITH n AS MATERIALIZED ({stats}),
+        p AS ({" UNION ALL ".join(postings)}),
         q AS (SELECT * FROM unnest(%s::text[], %s::text[], %s::float8[]) AS q(fld, term, w)),
-        df AS (SELECT fld, term, count(*)::float8 AS n FROM p GROUP BY fld, term),
-        n AS MATERIALIZED (SELECT count(*)::float8 AS n FROM {table})
+        df AS (SELECT fld, term, count(*)::float8 AS n FROM p GROUP BY fld, term)
         SELECT p.id, SUM(
             q.w * ln(1 + (n.n - df.n + 0.5) / (df.n + 0.5))
             * p.tf * {K1 + 1} / (p.tf + {K1} * ({1 - B} + {B} * p.len / greatest(p.avglen, 1)))

@@ -17,8 +17,11 @@ class Command(BaseCommand):
             "--rebuild", action="store_true", help="build a new index and swap it in"
         )
         parser.add_argument("--backend", choices=["database", "elasticsearch"])
+        parser.add_argument(
+            "--workers", type=int, default=1, help="processes analysing the text (rebuild)"
+        )
 
-    def handle(self, *args, rebuild: bool, backend: str | None, **options):
+    def handle(self, *args, rebuild: bool, backend: str | None, workers: int, **options):
         backends = [get_backend(backend)] if backend else indexing_backends()
         if not rebuild:
             for search_backend in backends:
@@ -35,7 +38,7 @@ class Command(BaseCommand):
 
         for search_backend in backends:
             try:
-                count = search_backend.rebuild(progress)
+                count = search_backend.rebuild(progress, workers=max(1, workers))
             except SearchUnavailable as exc:
                 raise CommandError(f"{search_backend.name} is unavailable: {exc}") from exc
             self.stdout.write("")

@@ -1,0 +1,93 @@
+"""Speed of the production search stack on the site's own index (``manage.py search_bench``).
+
+Queries are drawn from the indexed listings themselves (one to three words of a
+title, as people type them), matches from random published listings; every
+figure is server-side time of the same calls the pages make.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from typing import Any
+
+from search import analysis, engine, service
+from search.backends import get_backend
+from search.documents import DOCUMENT_TYPES
+from search.evaluation import percentile
+
+WARM_UP = 5
+
+
+def _timed(calls: list[Callable[[], Any]]) -> dict[str, float]:
+    for call in calls[:WARM_UP]:
+        call()
+    times = []
+    for call in calls:
+        started = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    return {
+        "n": len(times),
+        "p50_ms": round(percentile(times, 50), 1),
+        "p95_ms": round(percentile(times, 95), 1),
+        "max_ms": round(times[-1], 1) if times else 0.0,
+    }
+
+
+def sample_listings(n: int, rng: random.Random) -> list[Any]:
+    """``n`` random published listings of every type, in proportion to their numbers."""
+    ids = [
+        (name, pk)
+        for name, doc_type in DOCUMENT_TYPES.items()
+        for pk in doc_type.public_queryset().order_by().values_list("pk", flat=True)
+    ]
+    chosen = rng.sample(ids, min(n, len(ids)))
+    out = []
+    for name, doc_type in DOCUMENT_TYPES.items():
+        wanted = [pk for t, pk in chosen if t == name]
+        out += list(doc_type.public_queryset().filter(pk__in=wanted))
+    rng.shuffle(out)
+    return out
+
+
+def sample_queries(listings: list[Any], rng: random.Random) -> list[str]:
+    queries = []
+    for listing in listings:
+        words = analysis.query_words(listing.title) or [listing.title[:4]]
+        start = rng.randrange(len(words))
+        queries.append(" ".join(words[start : start + rng.randint(1, 3)]))
+    return queries
+
+
+def run(
+    *, queries: int, matches: int, rebuild: bool, workers: int = 1, seed: int = 1
+) -> dict[str, Any]:
+    rng = random.Random(seed)
+    backend = get_backend()
+    listings = sample_listings(max(queries, matches), rng)
+    texts = sample_queries(listings[:queries], rng)
+    out: dict[str, Any] = {
+        "backend": backend.name,
+        "documents": sum(t.public_queryset().count() for t in DOCUMENT_TYPES.values()),
+        "search": _timed([lambda q=q: service.search(q, page_size=20) for q in texts]),
+        "search_with_facets": _timed(
+            [lambda q=q: service.search(q, page_size=20, facets=True) for q in texts]
+        ),
+        "match": _timed(
+            [lambda s=s: engine.matches_for(s, cached=False) for s in listings[:matches]]
+        ),
+    }
+    if rebuild:
+        started = time.perf_counter()
+        count = backend.rebuild(workers=workers)
+        seconds = time.perf_counter() - started
+        out["rebuild"] = {
+            "documents": count,
+            "seconds": round(seconds, 1),
+            "docs_per_s": round(count / seconds) if seconds else 0,
+            "workers": workers,
+        }
+    return out
