@@ -132,6 +132,26 @@ def query_words(text: str, *, normalised: bool = False) -> list[str]:
     return [t for t in segmenter().cut(text) if _keep(t)]
 
 
+def query_word_spans(text: str) -> list[tuple[int, int, str]]:
+    """``query_words`` of normalised ``text`` with their (start, end) character offsets."""
+    spans, start = [], 0
+    for token in segmenter().cut(text):
+        if _keep(token):
+            spans.append((start, start + len(token), token))
+        start += len(token)
+    return spans
+
+
+def gram_spans(text: str) -> list[tuple[int, int, str]]:
+    """``grams`` of normalised ``text`` with their (start, end) character offsets."""
+    out: list[tuple[int, int, str]] = []
+    for run in _CJK.finditer(text):
+        chars, at = run.group(), run.start()
+        out.extend((at + i, at + i + 1, c) for i, c in enumerate(chars) if c not in STOP_WORDS)
+        out.extend((at + i, at + i + 2, chars[i : i + 2]) for i in range(len(chars) - 1))
+    return out
+
+
 def grams(text: str, *, normalised: bool = False) -> list[str]:
     """CJK single characters (but stop words) and bigrams of each run of CJK characters."""
     text = text if normalised else normalise(text)

@@ -5,11 +5,17 @@ per clause (field, term, weight). Documents *match* when they contain at least
 one query word, or enough of the query's character grams (``min_grams``): the
 grams widen recall for a term the segmenter cut differently without letting a
 shared single character drag the whole collection into the result count.
+
+In the search box each query word and the character grams inside it form a
+*group*: a group counts its stronger kind of evidence (the word, or its
+characters and bigrams) rather than both. Otherwise a listing that contains the
+exact word is paid twice for it (word and every gram), and one that says the
+same thing in other words (超宽带 vs. 宽带, 冲深 vs. 拉深) cannot catch up, however
+many of the query's other concepts it covers.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 
 from search import analysis
@@ -23,8 +29,13 @@ FIELDS = (WORDS, TITLE, GRAMS)
 # Tuned on the development benchmarks (docs/benchmarks.md).
 WORD_WEIGHT = 1.0
 TITLE_WEIGHT = 1.0
-GRAM_WEIGHT = 0.3
+GRAM_WEIGHT = 0.3  # match mode (weighted_words)
+CHAR_WEIGHT = 0.4  # search box: a character of a query word
+BIGRAM_WEIGHT = 0.4  # search box: a bigram inside a query word
+CROSS_WEIGHT = 0.5  # …a bigram across two words (a hint of the phrase) counts this much of it
 GRAM_SHARE = 0.6  # a gram-only match needs this share of the query's distinct grams
+# A group scores max(word evidence, gram evidence) + TIE_BREAKER × the other (dis_max).
+TIE_BREAKER = 0.0
 
 
 @dataclass(frozen=True)
@@ -32,6 +43,9 @@ class Clause:
     field: str
     term: str
     weight: float
+    # Clauses of one group (>= 0) score only their stronger evidence, word or grams
+    # (see Query.groups); an ungrouped clause (-1) simply adds its score.
+    group: int = -1
 
 
 @dataclass
@@ -42,8 +56,14 @@ class Query:
     def __bool__(self) -> bool:
         return bool(self.clauses)
 
+    def groups(self) -> list[int]:
+        """Each clause's scoring group; an ungrouped clause is a group of its own."""
+        top = max((c.group for c in self.clauses), default=-1) + 1
+        return [c.group if c.group >= 0 else top + i for i, c in enumerate(self.clauses)]
+
     def terms(self, field_name: str) -> list[str]:
-        return [c.term for c in self.clauses if c.field == field_name]
+        """Distinct terms of a field (a term may stand in several groups)."""
+        return list(dict.fromkeys(c.term for c in self.clauses if c.field == field_name))
 
     @property
     def highlight_terms(self) -> list[str]:
@@ -67,10 +87,26 @@ def weighted_words(
 
 
 def build_search_query(q: str) -> Query:
-    """The search box: every word of the query, and its character grams as a fallback."""
+    """The search box: every query word, and the character grams inside it as its fallback.
+
+    A word and its grams form one group (the listing is credited for the word *or*
+    for its characters, whichever says more); a bigram across two words is a
+    group of its own at ``CROSS_WEIGHT``.
+    """
     text = analysis.normalise(q)
-    words = Counter(analysis.query_words(text, normalised=True))
-    grams = Counter(analysis.grams(text, normalised=True))
-    return weighted_words(
-        {w: float(n) for w, n in words.items()}, grams={g: float(n) for g, n in grams.items()}
+    spans = analysis.query_word_spans(text)
+    # (field, term, group) -> weight: a term inside two words counts in both groups.
+    weights: dict[tuple[str, str, int], float] = {}
+    for group, (_start, _end, word) in enumerate(spans):
+        for field_name, weight in ((WORDS, WORD_WEIGHT), (TITLE, TITLE_WEIGHT)):
+            weights[(field_name, word, group)] = weight
+    for start, end, gram in analysis.gram_spans(text):
+        owner = next((i for i, (s, e, _w) in enumerate(spans) if s <= start and end <= e), -1)
+        weight = CHAR_WEIGHT if len(gram) == 1 else BIGRAM_WEIGHT
+        key = (GRAMS, gram, owner)
+        weights[key] = weights.get(key, 0.0) + (weight if owner >= 0 else weight * CROSS_WEIGHT)
+    n_grams = len({t for f, t, _g in weights if f == GRAMS})
+    return Query(
+        clauses=[Clause(f, t, w, g) for (f, t, g), w in weights.items() if w > 0],
+        min_grams=max(1, round(GRAM_SHARE * n_grams)),
     )

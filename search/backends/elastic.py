@@ -31,7 +31,7 @@ from search.backends.base import (
 )
 from search.documents import DOCUMENT_TYPES, iter_documents
 from search.indexing import index_row, index_rows
-from search.query import FIELDS, GRAMS, Query
+from search.query import FIELDS, GRAMS, TIE_BREAKER, Query
 
 _TOKENS = {"type": "text", "analyzer": "whitespace", "similarity": "BM25"}
 MAPPING = {
@@ -65,13 +65,29 @@ _SORTS = {
 _ERRORS = (TransportError, ApiError)
 
 
+def _scoring(query: Query) -> list[dict]:
+    """One weighted ``term`` per clause; a group's word and gram evidence under ``dis_max``."""
+    kinds: dict[int, tuple[list[dict], list[dict]]] = {}
+    for clause, group in zip(query.clauses, query.groups(), strict=True):
+        term = {"term": {clause.field: {"value": clause.term, "boost": clause.weight}}}
+        kinds.setdefault(group, ([], []))[clause.field == GRAMS].append(term)
+    out = []
+    for parts in kinds.values():
+        queries = [q[0] if len(q) == 1 else {"bool": {"should": q}} for q in parts if q]
+        if len(queries) == 1:
+            out.append(queries[0])
+        else:
+            out.append({"dis_max": {"queries": queries, "tie_breaker": TIE_BREAKER}})
+    return out
+
+
 def query_dsl(query: Query, filters: list[dict]) -> dict:
     """The bool query: weighted term clauses score, the match condition filters."""
     if not query:
         return {"bool": {"filter": filters}} if filters else {"match_all": {}}
-    should = [{"term": {c.field: {"value": c.term, "boost": c.weight}}} for c in query.clauses]
-    words = [c.term for c in query.clauses if c.field != GRAMS]
-    grams = [{"term": {GRAMS: c.term}} for c in query.clauses if c.field == GRAMS]
+    should = _scoring(query)
+    words = list(dict.fromkeys(c.term for c in query.clauses if c.field != GRAMS))
+    grams = [{"term": {GRAMS: term}} for term in query.terms(GRAMS)]  # distinct: they are counted
     if not grams:
         # Words only (the match path): "has a query word" is what the scoring clauses say
         # already, and a separate terms filter over common words costs a third of the time.

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from search.backends.database.schema import vector_column
-from search.query import FIELDS, GRAMS, Query
+from search.query import FIELDS, GRAMS, TIE_BREAKER, Query
 
 K1, B = 1.2, 0.75
 MAX_POSITION = 16383  # tsvector limits: positions 1..16383, 256 positions per lexeme
@@ -79,21 +79,27 @@ def scored_sql(table: str, query: Query) -> tuple[str, list[Any]]:
     fields = [c.field for c in query.clauses]
     terms = [c.term for c in query.clauses]
     weights = [c.weight for c in query.clauses]
+    groups = query.groups()  # a group scores its stronger evidence (search/query.py)
     sql = f"""
         WITH n AS MATERIALIZED ({stats}),
         p AS ({" UNION ALL ".join(postings)}),
-        q AS (SELECT * FROM unnest(%s::text[], %s::text[], %s::float8[]) AS q(fld, term, w)),
-        df AS (SELECT fld, term, count(*)::float8 AS n FROM p GROUP BY fld, term)
-        SELECT p.id, SUM(
+        q AS (SELECT * FROM unnest(%s::text[], %s::text[], %s::float8[], %s::int[])
+              AS q(fld, term, w, grp)),
+        df AS (SELECT fld, term, count(*)::float8 AS n FROM p GROUP BY fld, term),
+        kinds AS (SELECT p.id, q.grp, (p.fld = '{GRAMS}') AS g, SUM(
             q.w * ln(1 + (n.n - df.n + 0.5) / (df.n + 0.5))
             * p.tf * {K1 + 1} / (p.tf + {K1} * ({1 - B} + {B} * p.len / greatest(p.avglen, 1)))
-        ) AS score
+        ) AS s
         FROM p JOIN q USING (fld, term) JOIN df USING (fld, term) CROSS JOIN n
-        GROUP BY p.id
-        HAVING count(*) FILTER (WHERE p.fld <> '{GRAMS}') > 0
-            OR count(*) FILTER (WHERE p.fld = '{GRAMS}') >= %s
+        GROUP BY p.id, q.grp, g),
+        groups AS (SELECT id, max(s) + {TIE_BREAKER} * (sum(s) - max(s)) AS s
+            FROM kinds GROUP BY id, grp),
+        matched AS (SELECT id FROM p GROUP BY id
+            HAVING count(*) FILTER (WHERE fld <> '{GRAMS}') > 0
+                OR count(*) FILTER (WHERE fld = '{GRAMS}') >= %s)
+        SELECT id, SUM(s) AS score FROM groups JOIN matched USING (id) GROUP BY id
     """
-    return sql, [*params, fields, terms, weights, query.min_grams]
+    return sql, [*params, fields, terms, weights, groups, query.min_grams]
 
 
 def optimise_statements(table: str) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from search.backends.database.schema import fts_table
-from search.query import FIELDS, GRAMS, Query
+from search.query import FIELDS, GRAMS, TIE_BREAKER, Query
 
 
 def _phrase(term: str) -> str:
@@ -26,21 +26,28 @@ def scored_sql(table: str, query: Query) -> tuple[str, list[Any]]:
     if not query:
         return f"SELECT id, 0.0 AS score FROM {table}", []
     parts, params = [], []
-    for clause in query.clauses:
+    terms: dict[tuple[str, str], int] = {}  # a term may stand in several groups: count it once
+    for clause, group in zip(query.clauses, query.groups(), strict=True):
         fts = fts_table(table, clause.field)
         is_gram = int(clause.field == GRAMS)
+        term = terms.setdefault((clause.field, clause.term), len(terms))
         # bm25() is negative (smaller is better) and already includes the (k1 + 1) factor.
         parts.append(
-            f"SELECT rowid AS id, {is_gram} AS g, -bm25({fts}) * %s AS s "
-            f"FROM {fts} WHERE {fts} MATCH %s"
+            f"SELECT rowid AS id, {group} AS grp, {is_gram} AS g, {term} AS t, "
+            f"-bm25({fts}) * %s AS s FROM {fts} WHERE {fts} MATCH %s"
         )
         params += [clause.weight, _phrase(clause.term)]
     # MATERIALIZED: a lone clause must not be flattened into the outer query,
-    # where bm25() has no FTS5 cursor to read.
+    # where bm25() has no FTS5 cursor to read. A group scores its stronger kind of
+    # evidence (words or grams) plus TIE_BREAKER times the other (search/query.py).
     sql = (
-        f"WITH hits AS MATERIALIZED ({' UNION ALL '.join(parts)}) "
-        "SELECT id, SUM(s) AS score FROM hits "
-        "GROUP BY id HAVING SUM(g = 0) > 0 OR SUM(g) >= %s"
+        f"WITH hits AS MATERIALIZED ({' UNION ALL '.join(parts)}), "
+        "kinds AS (SELECT id, grp, g, SUM(s) AS s FROM hits GROUP BY id, grp, g), "
+        f"groups AS (SELECT id, MAX(s) + {TIE_BREAKER} * (SUM(s) - MAX(s)) AS s "
+        "FROM kinds GROUP BY id, grp), "
+        "matched AS (SELECT id FROM hits GROUP BY id "
+        "HAVING SUM(g = 0) > 0 OR COUNT(DISTINCT CASE WHEN g = 1 THEN t END) >= %s) "
+        "SELECT id, SUM(s) AS score FROM groups WHERE id IN (SELECT id FROM matched) GROUP BY id"
     )
     return sql, [*params, query.min_grams]
 
