@@ -11,6 +11,14 @@ from marketplace.models import Achievement, ListingStatus
 from tests import factories
 from tests.browser.conftest import screenshot
 
+# True once the image has loaded with real pixels, false if it failed to load.
+LOADED_IMAGE = """img => img.complete
+    ? img.naturalWidth > 0
+    : new Promise(done => {
+        img.addEventListener("load", () => done(img.naturalWidth > 0));
+        img.addEventListener("error", () => done(false));
+    })"""
+
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
@@ -86,5 +94,6 @@ def test_researcher_publishes_an_achievement_that_staff_approve(page, tmp_path, 
     assert "TRL 5" in main.inner_text() and "技术转让" in main.inner_text()
     image = main.get_by_role("img", name="硬碳负极样品")
     assert image.count() == 1
-    assert image.evaluate("img => img.complete && img.naturalWidth > 0")
+    # Wait for the picture itself (a loaded machine may still be fetching it), then check it.
+    assert image.evaluate(LOADED_IMAGE)
     screenshot(page, "achievement-published")
