@@ -19,7 +19,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--size", type=int, default=0, help="extra generated achievements")
+        parser.add_argument("--size", type=int, default=0, help="extra generated listings")
 
     def handle(self, *args, size: int, **options):
         if not settings.ALLOW_DEMO_DATA:
