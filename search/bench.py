@@ -7,6 +7,7 @@ figure is server-side time of the same calls the pages make.
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from collections.abc import Callable
@@ -14,27 +15,38 @@ from typing import Any
 
 from search import analysis, engine, service
 from search.backends import get_backend
+from search.backends.elastic import ElasticsearchBackend, recording_took
 from search.documents import DOCUMENT_TYPES
 from search.evaluation import percentile
 
 WARM_UP = 5
 
 
-def _timed(calls: list[Callable[[], Any]]) -> dict[str, float]:
+def _timed(calls: list[Callable[[], Any]], *, es_took: bool = False) -> dict[str, float]:
+    """Server-side time of each call; on Elasticsearch also its own ``took``, summed over
+    the requests a call makes (the rest is Python, the network and the database)."""
     for call in calls[:WARM_UP]:
         call()
-    times = []
+    times, took = [], []
     for call in calls:
-        started = time.perf_counter()
-        call()
-        times.append((time.perf_counter() - started) * 1000)
+        with recording_took() as requests:
+            started = time.perf_counter()
+            call()
+            times.append((time.perf_counter() - started) * 1000)
+        took.append(float(sum(requests)))
     times.sort()
-    return {
+    out = {
         "n": len(times),
         "p50_ms": round(percentile(times, 50), 1),
         "p95_ms": round(percentile(times, 95), 1),
         "max_ms": round(times[-1], 1) if times else 0.0,
     }
+    if es_took:
+        out |= {
+            "es_took_p50_ms": round(percentile(took, 50), 1),
+            "es_took_p95_ms": round(percentile(took, 95), 1),
+        }
+    return out
 
 
 def sample_listings(n: int, rng: random.Random) -> list[Any]:
@@ -67,19 +79,27 @@ def run(
 ) -> dict[str, Any]:
     rng = random.Random(seed)
     backend = get_backend()
+    es = isinstance(backend, ElasticsearchBackend)
+    if es:
+        # Counts are cached per index until it changes: a second run would time the cache.
+        aliases = ",".join(backend.alias(t) for t in DOCUMENT_TYPES)
+        backend.client.indices.clear_cache(index=aliases, request=True, ignore_unavailable=True)
     listings = sample_listings(max(queries, matches), rng)
     texts = sample_queries(listings[:queries], rng)
     out: dict[str, Any] = {
         "backend": backend.name,
         "documents": sum(t.public_queryset().count() for t in DOCUMENT_TYPES.values()),
-        "search": _timed([lambda q=q: service.search(q, page_size=20) for q in texts]),
+        "load_average": [round(x, 2) for x in os.getloadavg()],  # a shared machine varies
+        "search": _timed([lambda q=q: service.search(q, page_size=20) for q in texts], es_took=es),
         "search_with_facets": _timed(
-            [lambda q=q: service.search(q, page_size=20, facets=True) for q in texts]
+            [lambda q=q: service.search(q, page_size=20, facets=True) for q in texts], es_took=es
         ),
         "match": _timed(
-            [lambda s=s: engine.matches_for(s, cached=False) for s in listings[:matches]]
+            [lambda s=s: engine.matches_for(s, cached=False) for s in listings[:matches]],
+            es_took=es,
         ),
     }
+    out["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     if rebuild:
         started = time.perf_counter()
         count = backend.rebuild(workers=workers)

@@ -6,14 +6,22 @@ and how a row becomes a flat document. Both backends read these.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.models import Achievement, Challenge, Disclosure, ListingStatus, Need
+from marketplace.models import (
+    Achievement,
+    Challenge,
+    CooperationMode,
+    Disclosure,
+    ListingStatus,
+    Need,
+)
 from search.analysis import strip_html
 
 
@@ -95,8 +103,115 @@ def resolve_types(type_filter: str | None) -> list[DocumentType]:
 
 
 def iter_documents(doc_type: DocumentType, ids: Iterable[int] | None = None):
+    """``to_document`` of every public row (of ``ids`` only, if given), in the queryset's order."""
     qs = doc_type.public_queryset()
     if ids is not None:
         qs = qs.filter(pk__in=list(ids))
+    if doc_type.model in _ROW_FIELDS:
+        yield from _documents_from_values(doc_type, qs)
+        return
     for obj in qs.iterator(chunk_size=500):  # prefetches apply per chunk
         yield doc_type.to_document(obj)
+
+
+# --- the rebuild's fast path: the same documents from plain rows ------------------------
+# A rebuild reads every listing: building a model instance (and four related ones) and
+# reversing a URL per row cost more than analysing its text. These read only the
+# columns to_document uses, as tuples, and must give exactly what it gives
+# (tests/search/test_database_backend.py compares the two): a change to to_document
+# for achievements or needs belongs here too.
+_ROW_FIELDS: dict[type[Model], tuple[str, ...]] = {
+    Achievement: ("summary", "description", "problem", "advantages", "application_scope"),
+    Need: ("description", "targets", "disclosure"),
+}
+_COMMON_FIELDS = (
+    "pk",
+    "title",
+    "keywords",
+    "tech_field_id",
+    "tech_field__name",
+    "tech_field__parent_id",
+    "tech_field__parent__name",
+    "industry_id",
+    "industry__name",
+    "organisation__name",
+    "organisation__kind",
+    "organisation__region_code",
+    "published_at",
+    "updated_at",
+)
+_CHUNK = 2000
+_URL_PROBE = 918273645  # a pk no URL holds otherwise: its place in the URL is the pk's
+
+
+def _url_of(model: type[Model]):
+    """``lambda pk: model(pk=pk).get_absolute_url()``, without reversing a URL per row
+    (a listing's URL depends on its pk only)."""
+    head, mark, tail = model(pk=_URL_PROBE).get_absolute_url().partition(str(_URL_PROBE))
+    if not mark or str(_URL_PROBE) in tail:
+        return lambda pk: model(pk=pk).get_absolute_url()
+    return lambda pk: f"{head}{pk}{tail}"
+
+
+def _cooperation_modes(model: type[Model], ids: list[int]) -> dict[int, list[int]]:
+    """The cooperation mode ids of each of ``ids`` (one query for a chunk of listings)."""
+    through = model._meta.get_field("cooperation_modes").remote_field.through
+    source = f"{model._meta.model_name}_id"
+    modes: dict[int, list[int]] = {}
+    rows = through.objects.filter(**{f"{source}__in": ids}).values_list(
+        source, "cooperationmode_id"
+    )
+    for listing_id, mode_id in rows:
+        modes.setdefault(listing_id, []).append(mode_id)
+    return modes
+
+
+def _documents_from_values(doc_type: DocumentType, qs: QuerySet) -> Iterator[dict[str, Any]]:
+    model = doc_type.model
+    own = _ROW_FIELDS[model]
+    rows = qs.select_related(None).prefetch_related(None).values_list(*_COMMON_FIELDS, *own)
+    url = _url_of(model)
+    with_modes = "cooperation_modes" in doc_type.prefetch
+    # Mode names and CooperationMode's own order (the order a prefetch lists them in).
+    names: dict[int, str] = {}
+    order: dict[int, int] = {}
+    if with_modes:
+        for i, (pk, name) in enumerate(CooperationMode.objects.values_list("pk", "name")):
+            names[pk], order[pk] = name, i
+    is_need = model is Need
+    iterator = rows.iterator(chunk_size=_CHUNK)
+    while chunk := list(islice(iterator, _CHUNK)):
+        modes = _cooperation_modes(model, [r[0] for r in chunk]) if with_modes else {}
+        for row in chunk:
+            (pk, title, keywords, tf_id, tf_name, tf_parent_id, tf_parent_name) = row[:7]
+            (ind_id, ind_name, org_name, org_kind, org_region, published, updated) = row[7:14]
+            if is_need:
+                description, targets, disclosure = row[14:]
+                parts = [description, targets]
+                anonymous = disclosure != Disclosure.PUBLIC
+            else:
+                summary, description, problem, advantages, scope = row[14:]
+                parts = [summary, strip_html(description), problem, advantages, scope]
+                anonymous = False
+            parts.append(" ".join(keywords or []))
+            mode_ids = modes.get(pk)
+            if mode_ids and len(mode_ids) > 1:
+                mode_ids.sort(key=order.__getitem__)
+            yield {
+                "id": pk,
+                "type": doc_type.name,
+                "title": title,
+                "text": "\n".join(p.strip() for p in parts if p and p.strip()),
+                "tech_field": ""
+                if tf_id is None
+                else (tf_parent_name if tf_parent_id else tf_name),
+                "tech_subfield": "" if tf_id is None else tf_name,
+                "industry": "" if ind_id is None else ind_name,
+                "organisation": "" if anonymous else org_name,
+                "organisation_kind": org_kind,
+                "region": org_region,
+                "cooperation_modes": [names[m] for m in mode_ids] if mode_ids else [],
+                "published_at": published.isoformat() if published else None,
+                "updated_at": updated.isoformat() if updated else None,
+                "url": url(pk),
+            }

@@ -13,13 +13,15 @@ needs and challenges for an achievement, each with a per-factor explanation.
    cooperation modes and region; the best ``limit`` are returned.
 
 A page costs a fixed number of queries whatever the limit: the dismissals,
-two code lists, and one query (plus one prefetch) per target type.
+the code lists it needs, and per target type one query for the listings and
+one for their cooperation modes.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from django.core.cache import cache
@@ -87,16 +89,29 @@ CHALLENGE_MODES = ("commissioned_development", "joint_development")
 
 
 class CodeLists:
-    """The code-list words matching reads (two queries per page, whatever the matches)."""
+    """The code-list words matching reads (at most two queries per page, whatever the
+    matches; each is read only when a listing needs it)."""
 
-    def __init__(self) -> None:
-        self.stage_words: list[tuple[str, MaturityStage]] = []
+    @cached_property
+    def stage_words(self) -> list[tuple[str, MaturityStage]]:
+        words = []
         for stage in MaturityStage.objects.active():
             for word in [stage.name, *(stage.aliases or [])]:
                 if word:
-                    self.stage_words.append((analysis.normalise(word), stage))
-        modes = CooperationMode.objects.filter(code__in=CHALLENGE_MODES).order_by("sort_order")
-        self.challenge_modes = {m.code: m.name for m in modes}
+                    words.append((analysis.normalise(word), stage))
+        return words
+
+    @cached_property
+    def modes(self) -> dict[int, tuple[str, str]]:
+        """Every cooperation mode (pk → code, name) in the code list's own order."""
+        return {
+            pk: (code, name)
+            for pk, code, name in CooperationMode.objects.values_list("pk", "code", "name")
+        }
+
+    @cached_property
+    def challenge_modes(self) -> dict[str, str]:
+        return {code: name for code, name in self.modes.values() if code in CHALLENGE_MODES}
 
     def wanted(self, text: str) -> MaturityStage | None:
         """The most mature stage the text names (asking for 中试 or 量产 means at least that)."""
@@ -111,14 +126,27 @@ def listing_text(doc_type: DocumentType, listing: Any) -> str:
     return f"{doc['title']}\n{doc['text']}"
 
 
-def facts_of(type_name: str, listing: Any, codes: CodeLists) -> Facts:
+def _modes_of(listing: Any) -> dict[str, str]:
+    return {m.code: m.name for m in listing.cooperation_modes.all()}
+
+
+def facts_of(
+    type_name: str,
+    listing: Any,
+    codes: CodeLists,
+    *,
+    modes: dict[str, str] | None = None,
+    url: str | None = None,
+) -> Facts:
+    """What matching compares of ``listing``; ``modes`` (code → name) and ``url`` if the
+    caller read them already (see ``_load``), else from the listing."""
     tech_field = listing.tech_field
     top = tech_field.top if tech_field else None
     facts = Facts(
         type=type_name,
         id=listing.pk,
         title=listing.title,
-        url=listing.get_absolute_url(),
+        url=url if url is not None else listing.get_absolute_url(),
         organisation_id=listing.organisation_id,
         field_id=tech_field.pk if tech_field else None,
         field_name=tech_field.name if tech_field else "",
@@ -130,11 +158,11 @@ def facts_of(type_name: str, listing: Any, codes: CodeLists) -> Facts:
         facts.is_supply = True
         facts.trl = listing.trl
         facts.price = listing.price
-        facts.modes = {m.code: m.name for m in listing.cooperation_modes.all()}
+        facts.modes = _modes_of(listing) if modes is None else modes
         return facts
     if isinstance(listing, Need):
         facts.budget_min, facts.budget_max = listing.budget_min, listing.budget_max
-        facts.modes = {m.code: m.name for m in listing.cooperation_modes.all()}
+        facts.modes = _modes_of(listing) if modes is None else modes
         wanted_text = " ".join([listing.title, listing.description, listing.targets])
     else:  # a challenge: the bounty (榜金) is what the issuer pays, for development work
         facts.budget_max = listing.bounty_total or None
@@ -183,7 +211,7 @@ def _candidates(backend: SearchBackend, text: str, types: list[str], limit: int)
         if clause.field == WORDS:
             weights[clause.term] = weights.get(clause.term, 0.0) + clause.weight
     source_words = set(analysis.words(text))
-    ranking = backend.rank(query, types=types, limit=limit, with_words=True)
+    ranking = backend.rank(query, types=types, limit=limit, with_words=True, count=False)
     return [
         Candidate(r.type, r.id, r.score, _shared_terms(source_words, weights, r))
         for r in ranking.items
@@ -226,11 +254,81 @@ def _ranked(
     return candidates, backend.name, ""
 
 
-def _load(type_name: str, ids: list[int]) -> dict[int, Any]:
-    """Published listings of one type by id (one query and its prefetch)."""
+# The columns facts_of (and the pages showing a match) read: a listing row is wide, and
+# loading the candidates is a good part of a match list's time.
+_LOADED = (
+    "id",
+    "title",
+    "status",
+    "published_at",
+    "updated_at",
+    "organisation",
+    "organisation__name",
+    "organisation__kind",
+    "organisation__region_code",
+    "tech_field",
+    "tech_field__name",
+    "tech_field__parent",
+    "tech_field__parent__name",
+)
+_LOADED_OWN = {
+    "achievement": ("trl", "price"),
+    "need": ("description", "targets", "budget_min", "budget_max"),
+    "challenge": (
+        "background",
+        "research_content",
+        "deliverables",
+        "bounty_enterprise",
+        "bounty_subsidy",
+    ),
+}
+
+
+@dataclass
+class Loaded:
+    """Published candidates of one type by id, with their cooperation modes and URLs."""
+
+    listings: dict[int, Any] = field(default_factory=dict)
+    modes: dict[int, dict[str, str]] | None = None  # None: the type has no modes of its own
+    urls: dict[int, str] = field(default_factory=dict)
+
+
+def _load(type_name: str, ids: list[int], codes: CodeLists) -> Loaded:
+    """One query for the rows (and one for their modes), whatever the number of candidates."""
     if not ids:
-        return {}
-    return {obj.pk: obj for obj in DOCUMENT_TYPES[type_name].public_queryset().filter(pk__in=ids)}
+        return Loaded()
+    doc_type = DOCUMENT_TYPES[type_name]
+    qs = doc_type.public_queryset().filter(pk__in=ids).select_related(None).prefetch_related(None)
+    qs = qs.select_related("organisation", "tech_field", "tech_field__parent")
+    loaded = Loaded(listings={obj.pk: obj for obj in qs.only(*_LOADED, *_LOADED_OWN[type_name])})
+    if "cooperation_modes" in doc_type.prefetch:
+        # The through table's ids, named and ordered from the code list (a prefetch would
+        # build a model instance per mode per listing).
+        model = doc_type.model
+        through = model._meta.get_field("cooperation_modes").remote_field.through
+        column = f"{model._meta.model_name}_id"
+        mode_ids: dict[int, set[int]] = {pk: set() for pk in loaded.listings}
+        rows = through.objects.filter(**{f"{column}__in": list(loaded.listings)})
+        for listing_id, mode_id in rows.values_list(column, "cooperationmode_id"):
+            mode_ids[listing_id].add(mode_id)
+        loaded.modes = {
+            pk: {code: name for m, (code, name) in codes.modes.items() if m in ids_}
+            for pk, ids_ in mode_ids.items()
+        }
+    url = _url_maker(doc_type)
+    loaded.urls = {pk: url(obj) for pk, obj in loaded.listings.items()}
+    return loaded
+
+
+_PROBE = 918273645  # a pk no URL holds otherwise: its place in the URL is the pk's
+
+
+def _url_maker(doc_type: DocumentType):
+    """``listing.get_absolute_url()`` for every listing of a type from one ``reverse``."""
+    head, mark, tail = doc_type.model(pk=_PROBE).get_absolute_url().partition(str(_PROBE))
+    if not mark or str(_PROBE) in tail:
+        return lambda obj: obj.get_absolute_url()
+    return lambda obj: f"{head}{obj.pk}{tail}"
 
 
 def matches_for(source: Any, *, limit: int = DEFAULT_LIMIT, cached: bool = True) -> MatchList:
@@ -257,18 +355,20 @@ def matches_for(source: Any, *, limit: int = DEFAULT_LIMIT, cached: bool = True)
     if not items:
         return result
 
-    loaded = {t: _load(t, [c.id for c in items if c.type == t]) for t in types}
-    # Unpublished or deleted since they were indexed: gone before anything is compared.
-    items = [c for c in items if c.id in loaded.get(c.type, {})]
     codes = CodeLists()
+    loaded = {t: _load(t, [c.id for c in items if c.type == t], codes) for t in types}
+    # Unpublished or deleted since they were indexed: gone before anything is compared.
+    items = [c for c in items if c.id in loaded[c.type].listings]
     source_facts = facts_of(doc_type.name, source, codes)
     best = max((c.score for c in items), default=0.0) or 1.0
     matches = []
     for item in items:
         if item.score < MIN_RELEVANCE * best:
             continue  # hardly related
-        listing = loaded[item.type][item.id]
-        target = facts_of(item.type, listing, codes)
+        rows = loaded[item.type]
+        listing = rows.listings[item.id]
+        modes = None if rows.modes is None else rows.modes[item.id]
+        target = facts_of(item.type, listing, codes, modes=modes, url=rows.urls[item.id])
         factors = explain(
             source_facts, target, shared=list(item.shared), relevance=item.score / best
         )

@@ -9,6 +9,7 @@ of two ``Facts`` (what the engine read from the database) and returns a
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -60,10 +61,19 @@ def _translated(language: str | None, message: str) -> str:
     return gettext(message)
 
 
+# The active language, read once per explain() (each read goes through a context-local).
+_language: ContextVar[str | None] = ContextVar("explain_language", default=None)
+
+
+def _active_language() -> str | None:
+    language = _language.get()
+    return language if language is not None else get_language()
+
+
 def _(message: str) -> str:
     """gettext, remembered per language: a Chinese msgid misses every catalogue in the
     fallback chain, and a match list asks for some 200 sentences."""
-    return _translated(get_language(), message)
+    return _translated(_active_language(), message)
 
 
 @dataclass
@@ -114,9 +124,15 @@ def _names(words: list[str]) -> str:
     return "、".join(words)
 
 
-def _yuan(amount: Decimal) -> str:
-    """Money as everywhere on the site (house style: one filter formats it)."""
+@lru_cache(maxsize=2048)
+def _money(language: str | None, amount: Decimal) -> str:
     return money(amount)
+
+
+def _yuan(amount: Decimal) -> str:
+    """Money as everywhere on the site (house style: one filter formats it), remembered per
+    language: the filter's gettext walks the fallback chain, some 30 times a match list."""
+    return _money(_active_language(), amount)
 
 
 # --- the factors ---------------------------------------------------------------------------
@@ -291,13 +307,17 @@ def explain(source: Facts, target: Facts, *, shared: list[str], relevance: float
     above a relevant one by being in the same district.
     """
     gate = max(0.0, min(1.0, relevance / FULL_CONTEXT_AT))
-    context = [
-        field_factor(source, target),
-        trl_factor(source, target),
-        price_factor(source, target),
-        modes_factor(source, target),
-        region_factor(source, target),
-    ]
-    for factor in context:
-        factor.weight *= gate
-    return [terms_factor(shared, relevance), *context]
+    token = _language.set(get_language())
+    try:
+        context = [
+            field_factor(source, target),
+            trl_factor(source, target),
+            price_factor(source, target),
+            modes_factor(source, target),
+            region_factor(source, target),
+        ]
+        for factor in context:
+            factor.weight *= gate
+        return [terms_factor(shared, relevance), *context]
+    finally:
+        _language.reset(token)

@@ -15,10 +15,22 @@ from search import analysis
 WIDTH = 80
 
 
+class _FoldTable(dict):
+    """``str.translate`` table: each character to the first character of its normalised
+    form (NFKC, case-folded), computed once per character and remembered."""
+
+    def __missing__(self, code: int) -> str:
+        c = chr(code)
+        self[code] = folded = (unicodedata.normalize("NFKC", c).casefold() or c)[0]
+        return folded
+
+
+_FOLD = _FoldTable()
+
+
 def _comparable(text: str) -> str:
     """Normalised like search.analysis, but exactly one character per character."""
-    chars = [(unicodedata.normalize("NFKC", c).casefold() or c)[0] for c in text]
-    folded = "".join(chars)
+    folded = text.translate(_FOLD)
     simplified = analysis.normalise_script(folded)
     return simplified if len(simplified) == len(folded) else folded
 

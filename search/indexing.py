@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from itertools import islice
 from typing import Any
 
@@ -18,12 +19,10 @@ def analysed(title: str, text: str) -> dict[str, str]:
     """The three searchable token streams of a title and a text (space-joined)."""
     title_n, text_n = analysis.normalise(title), analysis.normalise(text)
     title_words = analysis.words(title_n, normalised=True)
-    text_words = analysis.words(text_n, normalised=True)
-    grams = analysis.grams(title_n, normalised=True) + analysis.grams(text_n, normalised=True)
     return {
-        WORDS: analysis.join(title_words + text_words),
+        WORDS: analysis.join(title_words + analysis.words(text_n, normalised=True)),
         TITLE: analysis.join(title_words),
-        GRAMS: analysis.join(grams),
+        GRAMS: analysis.gram_text(title_n, text_n),  # join(grams(title) + grams(text))
     }
 
 
@@ -34,6 +33,63 @@ def index_row(doc: dict[str, Any]) -> dict[str, Any]:
 
 PARALLEL_CHUNK = 2000  # documents read (in this process) and analysed per round
 
+Streams = dict[str, str]
+
+
+def _analyse(pair: tuple[str, str], extra: Callable[[Streams], Any] | None) -> tuple:
+    streams = analysed(*pair)
+    return streams, extra(streams) if extra else None
+
+
+def _pool(workers: int):
+    """A pool of ``workers`` forked processes, or None: analyse inline."""
+    if workers <= 1:
+        return None
+    try:
+        return multiprocessing.get_context("fork").Pool(workers)
+    except AssertionError:  # "daemonic processes are not allowed to have children"
+        return None  # Celery's own worker processes may not fork
+
+
+def analysed_rows(
+    docs: Iterable[dict[str, Any]],
+    *,
+    workers: int = 1,
+    extra: Callable[[Streams], Any] | None = None,
+) -> Iterator[tuple[dict[str, Any], Streams, Any]]:
+    """``(doc, analysed(title, text), extra(streams) or None)`` of each document, in order.
+
+    Analysis is most of a rebuild's CPU time; with ``workers`` > 1 it runs in that
+    many forked processes (``extra`` too: a module-level function or a
+    ``functools.partial`` of one). The documents are read here, in this process's
+    database connection, while the workers analyse the previous chunk; only titles
+    and texts go to the workers and only token streams come back, never whole
+    documents.
+    """
+    pool = _pool(workers)
+    if pool is None:
+        for doc in docs:
+            streams = analysed(doc["title"], doc["text"])
+            yield doc, streams, extra(streams) if extra else None
+        return
+    task = partial(_analyse, extra=extra)
+    with pool:
+        docs, pending = iter(docs), None
+        while True:
+            chunk = list(islice(docs, PARALLEL_CHUNK))
+            started = (
+                pool.map_async(task, [(d["title"], d["text"]) for d in chunk], chunksize=100)
+                if chunk
+                else None
+            )
+            if pending:
+                previous, results = pending
+                for doc, (streams, value) in zip(previous, results.get(), strict=True):
+                    yield doc, streams, value
+            if started is None:
+                return
+            pending = chunk, started
+
 
 def index_rows(
     docs: Iterable[dict[str, Any]],
@@ -43,18 +99,16 @@ def index_rows(
 ) -> Iterator[Any]:
     """``transform`` (by default ``index_row``) of each document, in order.
 
-    Analysis is most of a rebuild's CPU time; with ``workers`` > 1 it runs in that
-    many forked processes (the documents are still read here, in this process's
-    database connection; ``transform`` must be a module-level function or a
-    ``functools.partial`` of one). Celery's own worker processes may not fork:
-    there, and for ``workers`` = 1, it runs inline.
+    With ``workers`` > 1 the work runs in that many forked processes (see
+    ``analysed_rows``; another ``transform`` must be a module-level function or a
+    ``functools.partial`` of one, and receives whole documents).
     """
-    if workers <= 1:
-        yield from map(transform, docs)
+    if transform is index_row:
+        for doc, streams, _ in analysed_rows(docs, workers=workers):
+            yield {**doc, **streams}
         return
-    try:
-        pool = multiprocessing.get_context("fork").Pool(workers)
-    except AssertionError:  # "daemonic processes are not allowed to have children"
+    pool = _pool(workers)
+    if pool is None:
         yield from map(transform, docs)
         return
     with pool:

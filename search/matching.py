@@ -59,10 +59,13 @@ def feedback_weights(
     share: dict[str, float] = defaultdict(float)
     for item in items:
         tokens = item.words.split()
+        ratio, length = item.score / items[0].score, len(tokens)
         for word, count in Counter(tokens).items():
-            share[word] += (item.score / items[0].score) * count / len(tokens)
+            share[word] += ratio * count / length  # (score share · count) / length, as ever
     size = size or FEEDBACK_TERMS
-    candidates = sorted(share, key=lambda w: -share[w])[: size * 4]
+    # Best first; reverse=True keeps equal shares in their first-seen order, as a key of
+    # -share did.
+    candidates = sorted(share, key=share.__getitem__, reverse=True)[: size * 4]
     n_docs, dfs = backend.doc_freqs(WORDS, candidates)
     scored = {w: share[w] * idf(n_docs, dfs[w]) for w in candidates if dfs.get(w)}
     return _scaled(scored, size)
@@ -75,7 +78,9 @@ def match_query(text: str, backend: SearchBackend, *, types: list[str] | None = 
         return Query()
     first = weighted_words(weights, title_weight=MATCH_TITLE_WEIGHT)
     if FEEDBACK_DOCS and types:
-        ranking = backend.rank(first, types=types, limit=FEEDBACK_DOCS, with_words=True)
+        ranking = backend.rank(
+            first, types=types, limit=FEEDBACK_DOCS, with_words=True, count=False
+        )
         for word, weight in feedback_weights(ranking.items, backend).items():
             weights[word] = weights.get(word, 0.0) + FEEDBACK_WEIGHT * weight
     return weighted_words(weights, title_weight=MATCH_TITLE_WEIGHT)
@@ -86,4 +91,4 @@ def match(backend: SearchBackend, text: str, *, types: list[str], limit: int = 1
     query = match_query(text, backend, types=types)
     if not query:
         return Ranking(count=0, items=[])
-    return backend.rank(query, types=types, limit=limit)
+    return backend.rank(query, types=types, limit=limit, count=False)  # a ranking, no total

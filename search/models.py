@@ -131,7 +131,7 @@ class MatchDigest(models.Model):
     )
     day = models.DateField(_("日期"))
     period_start = models.DateTimeField(_("起始时间"))
-    period_end = models.DateTimeField(_("截止时间"))
+    period_end = models.DateTimeField(_("统计截至"))
     created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
     emailed_at = models.DateTimeField(_("邮件发送时间"), null=True, blank=True)
 

@@ -88,8 +88,12 @@ class SearchBackend:
         limit: int = 10,
         facets: bool = False,
         with_words: bool = False,
+        count: bool = True,
     ) -> Ranking:
-        """Documents matching ``query`` (all of them if it is empty), best first."""
+        """Documents matching ``query`` (all of them if it is empty), best first.
+
+        ``count=False``: the caller needs no total (a backend may then skip documents
+        that cannot reach the top, and ``Ranking.count`` only counts the items)."""
         raise NotImplementedError
 
     def doc_freqs(self, field_name: str, terms: list[str]) -> tuple[int, dict[str, int]]:

@@ -7,13 +7,26 @@ features are used (the CI cluster has no analysis-common, painless or reindex):
 the token streams come pre-analysed from search/analysis.py into
 ``whitespace`` fields, and a query is a bool of weighted ``term`` clauses, so
 the scores are the same per-field BM25 sums the database backend computes.
+
+One index per type rather than one for all: a search within one type scores
+with that type's own statistics, as it always has (a need's matches are ranked
+among achievements), and a search over several types gathers theirs first
+(``dfs_query_then_fetch``). One index for every type was tried: no faster on
+two cores (a type filter costs what the statistics round saves, and two
+shards search in parallel), and its collection-wide statistics reordered most
+match lists at 100,000 listings.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import queue
 import threading
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cached_property
 from typing import Any
 
@@ -33,7 +46,14 @@ from search.documents import DOCUMENT_TYPES, iter_documents
 from search.indexing import index_row, index_rows
 from search.query import FIELDS, GRAMS, TIE_BREAKER, Query
 
-_TOKENS = {"type": "text", "analyzer": "whitespace", "similarity": "BM25"}
+# BM25 reads term frequencies and norms only (snippets are marked in Python, search/highlight.py):
+# no positions makes the index smaller and indexing faster, with the same scores.
+_TOKENS = {
+    "type": "text",
+    "analyzer": "whitespace",
+    "similarity": "BM25",
+    "index_options": "freqs",
+}
 MAPPING = {
     "_source": {"excludes": ["title_words", "grams"]},
     "properties": {
@@ -62,7 +82,26 @@ _SORTS = {
     "newest": [{"published_at": {"order": "desc", "missing": "_last"}}, {"id": "desc"}],
     "oldest": [{"published_at": {"order": "asc", "missing": "_last"}}, {"id": "asc"}],
 }
+_DISPLAY = ["id", "type", "title", "url", "text"]
+TOP_MAX = 1000  # the score-only fast path of rank() serves up to this many hits…
+TOP_MARGIN = 5  # …fetching this many more, to see the end of a tie at the last place
 _ERRORS = (TransportError, ApiError)
+logger = logging.getLogger(__name__)
+BULK_TIMEOUT = 120  # seconds: a rebuild's bulk requests wait out merges on a busy machine
+MERGE_TIMEOUT = 3600  # …and its final merge into one segment (minutes for millions of listings)
+
+
+def _newer_first(hit: dict) -> tuple:
+    """The relevance sort's keys: score, then publication (newest first, none last)."""
+    published = hit.get("fields", {}).get("published_at")
+    return (-hit["_score"], 0, -float(published[0])) if published else (-hit["_score"], 1, 0)
+
+
+def _facet_counts(response: Any) -> dict[str, dict[str, int]]:
+    return {
+        name: {b["key"]: b["doc_count"] for b in agg["buckets"]}
+        for name, agg in response.get("aggregations", {}).items()
+    }
 
 
 def _scoring(query: Query) -> list[dict]:
@@ -81,21 +120,28 @@ def _scoring(query: Query) -> list[dict]:
     return out
 
 
+def _condition(query: Query) -> dict | None:
+    """What a match needs beyond scoring: a query word, or ``min_grams`` of the grams
+    (None for a words-only query: any scoring clause is a query word)."""
+    grams = [{"term": {GRAMS: term}} for term in query.terms(GRAMS)]  # distinct: they are counted
+    if not grams:
+        return None
+    words = list(dict.fromkeys(c.term for c in query.clauses if c.field != GRAMS))
+    matches: list[dict] = [{"terms": {"words": words}}] if words else []
+    matches.append({"bool": {"should": grams, "minimum_should_match": query.min_grams}})
+    return {"bool": {"should": matches, "minimum_should_match": 1}}
+
+
 def query_dsl(query: Query, filters: list[dict]) -> dict:
     """The bool query: weighted term clauses score, the match condition filters."""
     if not query:
         return {"bool": {"filter": filters}} if filters else {"match_all": {}}
     should = _scoring(query)
-    words = list(dict.fromkeys(c.term for c in query.clauses if c.field != GRAMS))
-    grams = [{"term": {GRAMS: term}} for term in query.terms(GRAMS)]  # distinct: they are counted
-    if not grams:
+    condition = _condition(query)
+    if condition is None:
         # Words only (the match path): "has a query word" is what the scoring clauses say
         # already, and a separate terms filter over common words costs a third of the time.
         return {"bool": {"should": should, "minimum_should_match": 1, "filter": filters}}
-    matches: list[dict] = [{"terms": {"words": words}}] if words else []
-    if grams:
-        matches.append({"bool": {"should": grams, "minimum_should_match": query.min_grams}})
-    condition = {"bool": {"should": matches, "minimum_should_match": 1}}
     return {"bool": {"should": should, "filter": [*filters, condition]}}
 
 
@@ -146,6 +192,88 @@ def bulk_behind(
     return done
 
 
+# --- Elasticsearch's own time (search_bench) -----------------------------------------------
+_took: ContextVar[list[int] | None] = ContextVar("elasticsearch_took", default=None)
+
+
+@contextmanager
+def recording_took() -> Iterator[list[int]]:
+    """Collect Elasticsearch's own ``took`` (ms) of every search request made inside."""
+    took: list[int] = []
+    token = _took.set(took)
+    try:
+        yield took
+    finally:
+        _took.reset(token)
+
+
+def _record_took(response: Any) -> None:
+    if (took := _took.get()) is not None:
+        took.append(response.get("took", 0))
+
+
+# --- shared clients and term statistics ----------------------------------------------------
+_CLIENTS: dict[tuple, Elasticsearch] = {}
+_LOCK = threading.Lock()
+
+
+def _shared_client(url: str, timeout: int) -> Elasticsearch:
+    """One client (connection pool) per process, URL and timeout: a backend is created for
+    every request, and a new client costs a connection and ~2 ms."""
+    key = (os.getpid(), url, timeout)  # a forked worker must not share its parent's sockets
+    client = _CLIENTS.get(key)
+    if client is None:
+        client = Elasticsearch(url, request_timeout=timeout, max_retries=0)
+        with _LOCK:
+            _CLIENTS[key] = client
+    return client
+
+
+STATS_SECONDS = 10 * 60  # term weighting tolerates statistics minutes old
+STATS_MAX_TERMS = 200_000  # per prefix and field: a bound on the memory, never reached in practice
+
+
+def _alias_of(index: str) -> str:
+    """``<prefix>-<type>`` of a concrete index ``<prefix>-<type>-<timestamp>``."""
+    return index.rsplit("-", 1)[0]
+
+
+class TermStats:
+    """Document frequencies of one field over every type's index, remembered for
+    ``STATS_SECONDS``.
+
+    Matching weighs every word of a description and of its feedback documents by its
+    idf: a couple of hundred document frequencies per match list, mostly the same
+    common words again. They belong to the concrete indexes they were counted in: a
+    rebuild (a new index behind an alias, seen in any search answer) starts afresh,
+    and a write from this process forgets them too.
+    """
+
+    def __init__(self, n_docs: int) -> None:
+        self.n_docs = n_docs
+        self.dfs: dict[str, int] = {}
+        self.indexes: dict[str, str] = {}  # alias → the concrete index the counts are from
+        self.expires = time.monotonic() + STATS_SECONDS
+
+    @property
+    def fresh(self) -> bool:
+        return time.monotonic() < self.expires and len(self.dfs) < STATS_MAX_TERMS
+
+    def current(self, indexes: Iterable[str]) -> bool:
+        """Learn the concrete indexes of an answer; False if one replaced a known one."""
+        return all(self.indexes.setdefault(_alias_of(i), i) == i for i in indexes)
+
+
+_STATS: dict[tuple[str, str, str], TermStats] = {}
+
+
+def forget_term_stats(url: str | None = None, prefix: str | None = None) -> None:
+    """Drop remembered statistics (of one index prefix, or all)."""
+    with _LOCK:
+        for key in [k for k in _STATS if (url is None or k[0] == url) and prefix in (None, k[1])]:
+            del _STATS[key]
+
+
 class ElasticsearchBackend(SearchBackend):
     name = "elasticsearch"
 
@@ -155,14 +283,14 @@ class ElasticsearchBackend(SearchBackend):
 
     @cached_property
     def client(self) -> Elasticsearch:
-        return Elasticsearch(
-            self.url,
-            request_timeout=settings.ELASTICSEARCH_DSL["default"]["request_timeout"],
-            max_retries=0,
-        )
+        timeout = settings.ELASTICSEARCH_DSL["default"]["request_timeout"]
+        return _shared_client(self.url, timeout)
 
     def alias(self, type_name: str) -> str:
         return f"{self.prefix}-{type_name}"
+
+    def _forget(self) -> None:
+        forget_term_stats(self.url, self.prefix)
 
     # --- writing ---------------------------------------------------------------
     def _create_index(self, type_name: str) -> str:
@@ -207,6 +335,8 @@ class ElasticsearchBackend(SearchBackend):
                 self.client.indices.refresh(index=alias)
         except _ERRORS as exc:
             raise SearchUnavailable(str(exc)) from exc
+        finally:
+            self._forget()
         return written
 
     def index(self, type_name: str, ids: list[int]) -> None:
@@ -221,26 +351,50 @@ class ElasticsearchBackend(SearchBackend):
         actions = [{"add": {"index": new_index, "alias": alias}}]
         actions += [{"remove": {"index": name, "alias": alias}} for name in old]
         self.client.indices.update_aliases(actions=actions)
+        self._forget()
         for name in old:
             self.client.indices.delete(index=name, ignore_unavailable=True)
+
+    def _fill(
+        self, type_name: str, new_index: str, workers: int, add: Callable[[int], None] | None
+    ) -> int:
+        """Load every public listing of a type into ``new_index``, ready to be searched."""
+        # Nobody searches the new index before the swap: no refreshes while it fills.
+        self.client.indices.put_settings(index=new_index, settings={"refresh_interval": "-1"})
+        rows = index_rows(iter_documents(DOCUMENT_TYPES[type_name]), workers=workers)
+        actions = ({"_index": new_index, "_id": row["id"], "_source": row} for row in rows)
+        bulk_client = self.client.options(request_timeout=BULK_TIMEOUT)
+        done = bulk_behind(bulk_client, actions, on_chunk=add)
+        self.client.indices.put_settings(index=new_index, settings={"refresh_interval": None})
+        # One segment: queries score and skip about twice as fast as over the dozen
+        # segments a bulk load leaves, and the index is half the size (the recovery
+        # copies of the excluded _source fields go). ~20 s at 100,000 listings.
+        merge_client = self.client.options(request_timeout=MERGE_TIMEOUT)
+        merge_client.indices.forcemerge(index=new_index, max_num_segments=1)
+        bulk_client.indices.refresh(index=new_index)
+        return done
 
     def rebuild(self, progress: Progress | None = None, *, workers: int = 1) -> int:
         done = 0
         total = sum(t.public_queryset().count() for t in DOCUMENT_TYPES.values())
-        for type_name, doc_type in DOCUMENT_TYPES.items():
-            new_index = self._create_index(type_name)
-            # Nobody searches the new index before the swap: no refreshes while it fills.
-            self.client.indices.put_settings(index=new_index, settings={"refresh_interval": "-1"})
-            rows = index_rows(iter_documents(doc_type), workers=workers)
-            actions = ({"_index": new_index, "_id": row["id"], "_source": row} for row in rows)
-            done += bulk_behind(
-                self.client,
-                actions,
-                on_chunk=(lambda n, base=done: progress(base + n, total)) if progress else None,
-            )
-            self.client.indices.put_settings(index=new_index, settings={"refresh_interval": None})
-            self.client.indices.refresh(index=new_index)
-            self._swap_alias(type_name, new_index)
+        for type_name in DOCUMENT_TYPES:
+            try:
+                new_index = self._create_index(type_name)
+            except _ERRORS as exc:
+                raise SearchUnavailable(str(exc)) from exc
+            add = (lambda n, base=done: progress(base + n, total)) if progress else None
+            try:
+                done += self._fill(type_name, new_index, workers, add)
+                self._swap_alias(type_name, new_index)
+            except BaseException as exc:
+                # The live index stays as it was, and no half-built one is left behind.
+                try:
+                    self.client.indices.delete(index=new_index, ignore_unavailable=True)
+                except _ERRORS:
+                    logger.warning("Could not delete the half-built index %s", new_index)
+                if isinstance(exc, _ERRORS):
+                    raise SearchUnavailable(str(exc)) from exc
+                raise
         if progress:
             progress(done, total)
         return done
@@ -266,6 +420,7 @@ class ElasticsearchBackend(SearchBackend):
         names = list(self.client.indices.get(index=f"{self.prefix}-*", allow_no_indices=True))
         if names:
             self.client.indices.delete(index=",".join(names), ignore_unavailable=True)
+        self._forget()
 
     # --- reading ---------------------------------------------------------------
     def _filters(self, filters: dict[str, str] | None) -> list[dict]:
@@ -286,23 +441,30 @@ class ElasticsearchBackend(SearchBackend):
         limit: int = 10,
         facets: bool = False,
         with_words: bool = False,
+        count: bool = True,
     ) -> Ranking:
-        source = ["id", "type", "title", "url", "text"] + (["words"] if with_words else [])
+        source = _DISPLAY + (["words"] if with_words else [])
+        conditions = self._filters(filters)
+        indexes = ",".join(self.alias(t) for t in types)
         aggs = (
             {name: {"terms": {"field": f, "size": 50}} for name, f in _FACET_FIELDS.items()}
             if facets
             else None
         )
+        if sort == "relevance" and query and 0 < offset + limit < TOP_MAX:
+            ranking = self._top(indexes, query, conditions, source, offset, limit, count, aggs)
+            if ranking is not None:
+                return ranking
         try:
             response = self.client.search(
-                index=",".join(self.alias(t) for t in types),
-                query=query_dsl(query, self._filters(filters)),
+                index=indexes,
+                query=query_dsl(query, conditions),
                 sort=_SORTS.get(sort, _SORTS["relevance"]),
                 source_includes=source,
                 aggs=aggs,
                 from_=offset,
                 size=limit,
-                track_total_hits=True,
+                track_total_hits=count,
                 track_scores=True,
                 # One index per type: global term statistics make scores comparable
                 # across types (and equal to the database backend's single table).
@@ -312,7 +474,90 @@ class ElasticsearchBackend(SearchBackend):
             )
         except _ERRORS as exc:
             raise SearchUnavailable(str(exc)) from exc
-        items = [
+        _record_took(response)
+        hits = response["hits"]["hits"]
+        total = response["hits"]["total"]["value"] if count else offset + len(hits)
+        return Ranking(count=total, items=self._ranked(hits), facets=_facet_counts(response))
+
+    def _top(
+        self,
+        indexes: str,
+        query: Query,
+        conditions: list[dict],
+        source: list[str],
+        offset: int,
+        limit: int,
+        count: bool,
+        aggs: dict | None,
+    ) -> Ranking | None:
+        """The relevance order of ``rank`` without sorting on two keys or counting inline.
+
+        Sorted by score alone, with no total to count, Lucene skips the documents
+        that cannot reach the top (block-max MaxScore); with ``_score, published_at``
+        it scores every match. So the best by score are fetched, ``TOP_MARGIN`` more
+        than wanted, and the newer-first tie break is applied here: exact as long as
+        the documents tied with the last wanted one all came back (None otherwise:
+        the caller asks again with the full sort). The total and the facets, if wanted,
+        come from a constant-score count of the same query in the same request.
+        """
+        wanted = offset + limit
+        size = wanted + TOP_MARGIN
+        # The match condition (grams) filters only the documents good enough to be
+        # collected: as a query filter it would be checked for every candidate.
+        scoring = {"should": _scoring(query), "minimum_should_match": 1, "filter": conditions}
+        top: dict[str, Any] = {
+            "query": {"bool": scoring},
+            "size": size,
+            "track_total_hits": False,
+            "_source": source,
+            "docvalue_fields": [{"field": "published_at", "format": "epoch_millis"}],
+        }
+        condition = _condition(query)
+        if condition is not None:
+            top["post_filter"] = condition  # implies a scoring clause: exact
+        head = {"ignore_unavailable": True, "allow_no_indices": True}
+        # Several types: their statistics gathered first, as rank's full sort does. The
+        # shard request cache keeps the query phase (ids and scores, not the documents)
+        # until the index changes: the same search again skips the scoring. (Match lists
+        # are cached whole by the engine, and would only crowd searches out.)
+        search_type = "dfs_query_then_fetch" if "," in indexes else "query_then_fetch"
+        searches = [{**head, "search_type": search_type, "request_cache": count}, top]
+        if count or aggs:
+            # What matches, without the scoring clauses: the condition, or (words only)
+            # any of the words.
+            matching = (
+                {"bool": {"filter": [*conditions, condition]}}
+                if condition is not None
+                else query_dsl(query, conditions)
+            )
+            counted = {"constant_score": {"filter": matching}}
+            tally = {"query": counted, "size": 0, "track_total_hits": count}
+            searches += [head, {**tally, "aggs": aggs} if aggs else tally]
+        try:
+            answer = self.client.msearch(index=indexes, searches=searches)
+            _record_took(answer)
+            responses = answer["responses"]
+        except _ERRORS as exc:
+            raise SearchUnavailable(str(exc)) from exc
+        for response in responses:
+            if "error" in response:
+                raise SearchUnavailable(str(response["error"])[:500])
+        hits = responses[0]["hits"]["hits"]
+        if len(hits) > wanted:
+            last = hits[wanted - 1]["_score"]
+            tied = next((i for i in range(wanted, len(hits)) if hits[i]["_score"] < last), None)
+            if tied is None and len(hits) == size:
+                return None  # more documents may share the last wanted score
+            if tied is not None:
+                hits = hits[:tied]
+        hits = sorted(hits, key=_newer_first)[offset:wanted]  # stable: then index order
+        total = responses[1]["hits"]["total"]["value"] if count else offset + len(hits)
+        facets = _facet_counts(responses[1]) if aggs else {}
+        return Ranking(count=total, items=self._ranked(hits), facets=facets)
+
+    def _ranked(self, hits: list[dict]) -> list[Ranked]:
+        self._seen({h["_index"] for h in hits})
+        return [
             Ranked(
                 type=h["_source"]["type"],
                 id=h["_source"]["id"],
@@ -322,21 +567,36 @@ class ElasticsearchBackend(SearchBackend):
                 text=h["_source"].get("text", ""),
                 words=h["_source"].get("words", ""),
             )
-            for h in response["hits"]["hits"]
+            for h in hits
         ]
-        facet_counts = {
-            name: {b["key"]: b["doc_count"] for b in agg["buckets"]}
-            for name, agg in response.get("aggregations", {}).items()
-        }
-        return Ranking(count=response["hits"]["total"]["value"], items=items, facets=facet_counts)
+
+    def _seen(self, indexes: set[str]) -> None:
+        """A search answered from ``indexes``: statistics counted in older ones are stale."""
+        for key, stats in list(_STATS.items()):
+            if key[:2] == (self.url, self.prefix) and not stats.current(indexes):
+                self._forget()
+                return
 
     def doc_freqs(self, field_name: str, terms: list[str]) -> tuple[int, dict[str, int]]:
         terms = list(dict.fromkeys(terms))
-        index = ",".join(self.alias(t) for t in DOCUMENT_TYPES)
+        key = (self.url, self.prefix, field_name)
+        stats = _STATS.get(key)
+        if stats is None or not stats.fresh:
+            n_docs, dfs = self._count(field_name, terms)
+            stats = TermStats(n_docs)
+            stats.dfs.update(dfs)
+            with _LOCK:
+                _STATS[key] = stats
+        elif missing := [t for t in terms if t not in stats.dfs]:
+            stats.dfs.update(self._count(field_name, missing)[1])
+        return stats.n_docs, {t: stats.dfs[t] for t in terms}
+
+    def _count(self, field_name: str, terms: list[str]) -> tuple[int, dict[str, int]]:
+        """Documents of every type, and those containing each of ``terms`` (exact)."""
         filters = {str(i): {"term": {field_name: t}} for i, t in enumerate(terms)}
         try:
             response = self.client.search(
-                index=index,
+                index=",".join(self.alias(t) for t in DOCUMENT_TYPES),
                 size=0,
                 track_total_hits=True,
                 aggs={"df": {"filters": {"filters": filters}}} if filters else None,
@@ -345,9 +605,10 @@ class ElasticsearchBackend(SearchBackend):
             )
         except _ERRORS as exc:
             raise SearchUnavailable(str(exc)) from exc
+        _record_took(response)
         buckets = response.get("aggregations", {}).get("df", {}).get("buckets", {})
-        counts = {t: buckets.get(str(i), {}).get("doc_count", 0) for i, t in enumerate(terms)}
-        return response["hits"]["total"]["value"], counts
+        dfs = {t: buckets.get(str(i), {}).get("doc_count", 0) for i, t in enumerate(terms)}
+        return response["hits"]["total"]["value"], dfs
 
     def health(self) -> dict:
         try:

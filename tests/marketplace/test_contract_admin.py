@@ -294,6 +294,9 @@ def test_the_contract_page_shows_fields_timeline_and_adjustments(client, persona
         "注销",
     ):
         assert text in page, text
+    # The timeline says what each change changed (the listing review timeline has no such column).
+    timeline = page.split('id="timeline-heading"', 1)[1]
+    assert "变更内容" in timeline and "1200000.00 → 900000.00" in timeline
 
 
 # --- actions ------------------------------------------------------------------------------

@@ -149,3 +149,85 @@ def test_an_anonymised_need_does_not_reveal_its_enterprise(backend, org):
     from search.models import SearchEntry
 
     assert SearchEntry.objects.get().organisation == ""
+
+
+def test_a_rebuild_reads_each_listing_as_the_model_describes_it(org):
+    from marketplace.models import Achievement, Industry, Need, TechField
+    from search.documents import DOCUMENT_TYPES, iter_documents
+
+    company = factories.organisation(kind="enterprise")
+    subfield = TechField.objects.filter(parent__isnull=False).first()
+    modes = list(CooperationMode.objects.all()[:3])
+    rich = factories.achievement(
+        org,
+        title="石墨烯导热膜",
+        description="<p>高导热</p><ul><li>薄膜 &amp; 涂层</li></ul>",
+        problem="  散热不足  ",
+        keywords=["石墨烯", "导热"],
+        tech_field=subfield,
+        industry=Industry.objects.filter(parent__isnull=False).first(),
+    )
+    rich.cooperation_modes.add(modes[2], modes[0])  # listed in the code list's order
+    bare = factories.achievement(org, title="水稻栽培", tech_field=None, published_at=None)
+    factories.achievement(org, title="草稿", status=ListingStatus.DRAFT)
+    hidden = factories.need(company, title="阀门密封", disclosure="anonymous", targets="寿命翻倍")
+    hidden.cooperation_modes.add(modes[1])
+    public = factories.need(company, title="注塑翘曲", keywords=["注塑"])
+
+    for model, expected in ((Achievement, [rich, bare]), (Need, [hidden, public])):
+        doc_type = DOCUMENT_TYPES[model._meta.model_name]
+        objects = list(doc_type.public_queryset())
+        assert {o.pk for o in objects} == {o.pk for o in expected}
+        # The rebuild reads plain rows; the documents are those of the model instances.
+        assert list(iter_documents(doc_type)) == [doc_type.to_document(o) for o in objects]
+        one = objects[-1]
+        assert list(iter_documents(doc_type, [one.pk])) == [doc_type.to_document(one)]
+
+    doc = next(d for d in iter_documents(DOCUMENT_TYPES["achievement"]) if d["id"] == rich.pk)
+    assert doc["cooperation_modes"] == [modes[0].name, modes[2].name]
+    assert doc["tech_field"] == subfield.parent.name and doc["tech_subfield"] == subfield.name
+    assert doc["text"].split("\n")[1:3] == ["高导热   薄膜 & 涂层", "散热不足"]
+    assert doc["url"] == rich.get_absolute_url()
+    anonymous = next(d for d in iter_documents(DOCUMENT_TYPES["need"]) if d["id"] == hidden.pk)
+    assert anonymous["organisation"] == "" and anonymous["cooperation_modes"] == [modes[1].name]
+
+
+def test_tsvector_literals_hold_each_token_once_with_its_positions():
+    from search.backends.database.sql_postgres import tsvector_literal
+
+    assert tsvector_literal("膜 导热 膜 膜") == "'膜':1,3,4 '导热':2"
+    assert tsvector_literal("it's a\\b") == "'it''s':1 'a\\\\b':2"
+    assert tsvector_literal("") == ""
+    # A tsvector keeps 256 positions of a lexeme, and none past 16383.
+    assert tsvector_literal(" ".join(["膜"] * 300)) == "'膜':" + ",".join(map(str, range(1, 257)))
+    late = tsvector_literal(" ".join(["a"] * 16382 + ["z", "z", "b", "z"]))
+    assert late.endswith(" 'z':16383 'b':16383")
+
+
+def test_a_postgresql_rebuild_stores_the_tsvectors_of_the_token_streams(backend, org):
+    from django.db import connection
+
+    from search.backends.database.sql_postgres import tsvector_literal
+    from search.query import FIELDS
+
+    if connection.vendor != "postgresql":
+        pytest.skip("tsvector columns exist on PostgreSQL only")
+    factories.achievement(org, title="石墨烯导热膜", summary="卷对卷生产，石墨烯薄膜。")
+    factories.need(org, title="注塑翘曲", description="汽车内饰件翘曲。")
+    assert backend.rebuild() == 2
+    streams = ", ".join(FIELDS)
+    vectors = ", ".join(f"{f}_tsv::text" for f in FIELDS)
+    lengths = ", ".join(f"{f}_len" for f in FIELDS)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {streams}, {vectors}, {lengths} FROM search_entry")
+        rows = cursor.fetchall()
+        assert len(rows) == 2
+        for row in rows:
+            texts, stored, counts = row[:3], row[3:6], row[6:]
+            assert list(counts) == [len(t.split()) for t in texts]
+            for text, vector in zip(texts, stored, strict=True):
+                # What a rebuild copies in is what the literal reads as.
+                cursor.execute("SELECT %s::tsvector::text", [tsvector_literal(text)])
+                assert vector == cursor.fetchone()[0]
+    # Search mode: the sub-word 石墨 comes first, then the word it is part of.
+    assert "'石墨':1 '石墨烯':2" in next(row[4] for row in rows if "石墨烯" in row[1])

@@ -73,3 +73,13 @@ def test_people_see_and_delete_only_their_own_saved_searches(client, personas):
     assert SavedSearch.objects.count() == 2
     client.post(f"/search/saved/{mine.pk}/delete/")
     assert list(SavedSearch.objects.all()) == [theirs]
+
+
+def test_the_profile_page_leads_to_saved_searches_and_match_alerts(client, personas):
+    client.force_login(personas.owner)
+    profile = client.get("/accounts/profile/").content.decode()
+    section = profile.split('id="search-alerts"', 1)[1].split("</p>", 1)[0]
+    assert 'href="/search/saved/"' in section and "我保存的搜索" in section
+    assert 'href="/search/alerts/"' in section and "匹配提醒" in section
+    assert client.get("/search/saved/").status_code == 200
+    assert client.get("/search/alerts/").status_code == 200

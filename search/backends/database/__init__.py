@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from functools import partial
+from itertools import islice
 from typing import Any
 
 from django.db import connection, transaction
@@ -25,7 +25,7 @@ from search.backends.base import (
 )
 from search.backends.database import schema, sql_postgres, sql_sqlite
 from search.documents import DOCUMENT_TYPES, iter_documents
-from search.indexing import index_row, index_rows
+from search.indexing import analysed_rows
 from search.query import FIELDS, Query
 
 COLUMNS = (
@@ -73,14 +73,6 @@ def _row_values(row: dict[str, Any]) -> list[Any]:
     return [values.get(c) if values.get(c) is not None or c in dates else "" for c in COLUMNS]
 
 
-def _insert_values(doc: dict[str, Any], *, vendor: str) -> list[Any]:
-    """The INSERT parameters of one document: analysis, then (PostgreSQL) its tsvectors.
-    Module-level, so a rebuild's worker processes can run it."""
-    row = index_row(doc)
-    sql = sql_postgres if vendor == "postgresql" else sql_sqlite
-    return _row_values(row) + sql.extra_values(row)
-
-
 def _facet_row(values: tuple) -> dict[str, Any]:
     row = dict(zip(_FACET_COLUMNS, values, strict=True))
     modes = row["cooperation_modes"] or []  # text on SQLite, jsonb (a list already) on PostgreSQL
@@ -108,7 +100,7 @@ class DatabaseBackend(SearchBackend):
         workers: int = 1,
     ) -> int:
         """Replace the entries of ``remove`` ids and insert ``rows`` (documents)."""
-        insert = self._sql.insert_sql(self.table, COLUMNS)
+        sql = self._sql
         written = 0
         with transaction.atomic(), connection.cursor() as cursor:
             for start in range(0, len(remove), _BATCH):
@@ -118,15 +110,17 @@ class DatabaseBackend(SearchBackend):
                     f"DELETE FROM {self.table} WHERE doc_type = %s AND object_id IN ({marks})",
                     [type_name, *chunk],
                 )
-            batch: list[list[Any]] = []
-            values = partial(_insert_values, vendor=connection.vendor)
-            for row_values in index_rows(rows, workers=workers, transform=values):
-                batch.append(row_values)
-                if len(batch) >= _BATCH:
-                    cursor.executemany(insert, batch)
-                    written, batch = written + len(batch), []
-            if batch:
-                cursor.executemany(insert, batch)
+            # The analysis and (PostgreSQL) the tsvectors are the CPU work: worker
+            # processes do both when there are any (sql.extra_values is module-level).
+            analysed = analysed_rows(rows, workers=workers, extra=sql.extra_values)
+            values = (_row_values({**doc, **streams}) + extra for doc, streams, extra in analysed)
+            # Whole batches: the documents are read on this same connection, which
+            # cannot run a query while a COPY is open.
+            while batch := list(islice(values, _BATCH)):
+                if sql is sql_postgres:
+                    sql_postgres.copy_rows(cursor, self.table, COLUMNS, batch)
+                else:
+                    cursor.executemany(sql.insert_sql(self.table, COLUMNS), batch)
                 written += len(batch)
         return written
 
@@ -185,6 +179,7 @@ class DatabaseBackend(SearchBackend):
         limit: int = 10,
         facets: bool = False,
         with_words: bool = False,
+        count: bool = True,  # ignored: the window count below costs nothing extra
     ) -> Ranking:
         scored, params = self._sql.scored_sql(self.table, query)
         where, where_params = self._where(types, filters)
