@@ -359,13 +359,19 @@ class ElasticsearchBackend(SearchBackend):
         self, type_name: str, new_index: str, workers: int, add: Callable[[int], None] | None
     ) -> int:
         """Load every public listing of a type into ``new_index``, ready to be searched."""
-        # Nobody searches the new index before the swap: no refreshes while it fills.
-        self.client.indices.put_settings(index=new_index, settings={"refresh_interval": "-1"})
+        # Nobody searches the new index before the swap: no refreshes while it fills, and
+        # the translog is synced in the background (a crash mid-load means a new rebuild).
+        self.client.indices.put_settings(
+            index=new_index,
+            settings={"refresh_interval": "-1", "translog.durability": "async"},
+        )
         rows = index_rows(iter_documents(DOCUMENT_TYPES[type_name]), workers=workers)
         actions = ({"_index": new_index, "_id": row["id"], "_source": row} for row in rows)
         bulk_client = self.client.options(request_timeout=BULK_TIMEOUT)
         done = bulk_behind(bulk_client, actions, on_chunk=add)
-        self.client.indices.put_settings(index=new_index, settings={"refresh_interval": None})
+        self.client.indices.put_settings(
+            index=new_index, settings={"refresh_interval": None, "translog.durability": None}
+        )
         # One segment: queries score and skip about twice as fast as over the dozen
         # segments a bulk load leaves, and the index is half the size (the recovery
         # copies of the excluded _source fields go). ~20 s at 100,000 listings.
