@@ -60,6 +60,16 @@ def test_single_characters_find_what_the_segmenter_cut_differently(backend, org)
     assert service.search("量子").count == 0  # no character in common: nothing
 
 
+def test_a_character_of_two_query_words_counts_once_toward_the_share_of_grams(backend, org):
+    # 电池 电机: five distinct grams (电 池 电池 机 电机), three needed without a query word.
+    three = factories.achievement(org, title="池边电动机组", summary="水泵改造。")
+    two = factories.achievement(org, title="池塘供电方案", summary="水泵改造。")  # 电 池
+    backend.rebuild()
+    result = service.search("电池 电机")
+    assert _ids(result) == [three.pk]
+    assert two.pk not in _ids(result) and result.count == 1
+
+
 def test_a_query_in_traditional_characters_and_full_width_finds_simplified_text(backend, org):
     item = factories.achievement(org, title="OLED显示屏驱动芯片", summary="低功耗。")
     backend.rebuild()
@@ -231,3 +241,27 @@ def test_a_postgresql_rebuild_stores_the_tsvectors_of_the_token_streams(backend,
                 assert vector == cursor.fetchone()[0]
     # Search mode: the sub-word 石墨 comes first, then the word it is part of.
     assert "'石墨':1 '石墨烯':2" in next(row[4] for row in rows if "石墨烯" in row[1])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_postgresql_rebuild_outside_a_transaction_vacuums_and_still_finds(settings):
+    """A rebuild run as a command (no transaction around it) ends with VACUUM ANALYZE,
+    which PostgreSQL refuses inside a transaction; searches read the result at once."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("VACUUM is PostgreSQL's")
+    settings.SEARCH_BACKEND = "database"
+    org = factories.organisation()
+    film = factories.achievement(org, title="石墨烯导热膜", summary="卷对卷生产，石墨烯薄膜。")
+    assert not connection.in_atomic_block
+    assert get_backend("database").rebuild() == 1
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT vacuum_count + autovacuum_count FROM pg_stat_user_tables "
+            "WHERE relname = 'search_entry'"
+        )
+        assert cursor.fetchone()[0] >= 1
+        cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = 'search_entry_lengths'")
+        assert cursor.fetchone() is not None  # the collection statistics' index (0005)
+    assert _ids(service.search("石墨烯")) == [film.pk]

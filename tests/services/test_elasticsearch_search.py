@@ -56,6 +56,19 @@ def test_single_characters_find_what_the_segmenter_cut_differently(elasticsearch
     assert service.search("量子").count == 0
 
 
+def test_a_character_of_two_query_words_counts_once_toward_the_share_of_grams(
+    elasticsearch_backend,
+):
+    org = factories.organisation()
+    # 电池 电机: five distinct grams (电 池 电池 机 电机), three needed without a query word.
+    three = factories.achievement(org, title="池边电动机组", summary="水泵改造。")
+    factories.achievement(org, title="池塘供电方案", summary="水泵改造。")  # only 电 and 池
+    elasticsearch_backend.rebuild()
+    result = service.search("电池 电机")
+    assert _ids(result) == [three.pk]
+    assert result.count == 1
+
+
 def test_facets_filters_and_sorting(elasticsearch_backend, corpus):
     items, licence = corpus
     elasticsearch_backend.rebuild()

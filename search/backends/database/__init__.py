@@ -126,8 +126,11 @@ class DatabaseBackend(SearchBackend):
 
     def optimise(self) -> None:
         """After a bulk load: compact the FTS5 indexes (SQLite) or refresh statistics."""
+        in_transaction = connection.in_atomic_block  # (PostgreSQL cannot VACUUM in one)
         with connection.cursor() as cursor:
-            for statement in self._sql.optimise_statements(self.table):
+            for statement in self._sql.optimise_statements(
+                self.table, in_transaction=in_transaction
+            ):
                 cursor.execute(statement)
 
     def index(self, type_name: str, ids: list[int]) -> None:

@@ -67,11 +67,20 @@ def postgres_drop_statements(table: str) -> list[str]:
     return [f"ALTER TABLE {table} DROP COLUMN IF EXISTS {vector_column(f)}" for f in FIELDS]
 
 
+def lengths_index(table: str) -> str:
+    """Every query reads the collection's size and average field lengths (BM25): from
+    this index alone (index-only scan) rather than from the whole wide table."""
+    columns = ", ".join(f"{f}_len" for f in FIELDS)
+    return f"CREATE INDEX IF NOT EXISTS {table}_lengths ON {table} ({columns})"
+
+
 def temporary_statements(vendor: str, table: str) -> list[str]:
     """Full-text structure for a TEMP copy of the entry table (search_eval)."""
     if vendor == "sqlite":
         return sqlite_statements(table, temporary=True)
-    return postgres_statements(table) if vendor == "postgresql" else []
+    if vendor == "postgresql":
+        return [*postgres_statements(table), lengths_index(table)]
+    return []
 
 
 def forward_statements(vendor: str, table: str = SITE_TABLE) -> list[str]:

@@ -107,30 +107,38 @@ def scored_sql(table: str, query: Query) -> tuple[str, list[Any]]:
     terms = [c.term for c in query.clauses]
     weights = [c.weight for c in query.clauses]
     groups = query.groups()  # a group scores its stronger evidence (search/query.py)
+    # The match condition counts distinct grams: a gram in two groups is counted once.
+    seen: set[str] = set()
+    counted = [c.field == GRAMS and not (c.term in seen or seen.add(c.term)) for c in query.clauses]
+    # The condition is checked in the same aggregation as the scores (HAVING): a join of
+    # the scores with a separately grouped list of matching ids was planned as a nested
+    # loop (both sides estimated at one row), quadratic in the number of candidates.
     sql = f"""
         WITH n AS MATERIALIZED ({stats}),
         p AS ({" UNION ALL ".join(postings)}),
-        q AS (SELECT * FROM unnest(%s::text[], %s::text[], %s::float8[], %s::int[])
-              AS q(fld, term, w, grp)),
+        q AS (SELECT * FROM unnest(%s::text[], %s::text[], %s::float8[], %s::int[], %s::bool[])
+              AS q(fld, term, w, grp, counted)),
         df AS (SELECT fld, term, count(*)::float8 AS n FROM p GROUP BY fld, term),
         kinds AS (SELECT p.id, q.grp, (p.fld = '{GRAMS}') AS g, SUM(
             q.w * ln(1 + (n.n - df.n + 0.5) / (df.n + 0.5))
             * p.tf * {K1 + 1} / (p.tf + {K1} * ({1 - B} + {B} * p.len / greatest(p.avglen, 1)))
-        ) AS s
+        ) AS s, count(*) FILTER (WHERE q.counted) AS grams
         FROM p JOIN q USING (fld, term) JOIN df USING (fld, term) CROSS JOIN n
         GROUP BY p.id, q.grp, g),
-        groups AS (SELECT id, max(s) + {TIE_BREAKER} * (sum(s) - max(s)) AS s
-            FROM kinds GROUP BY id, grp),
-        matched AS (SELECT id FROM p GROUP BY id
-            HAVING count(*) FILTER (WHERE fld <> '{GRAMS}') > 0
-                OR count(*) FILTER (WHERE fld = '{GRAMS}') >= %s)
-        SELECT id, SUM(s) AS score FROM groups JOIN matched USING (id) GROUP BY id
+        groups AS (SELECT id, max(s) + {TIE_BREAKER} * (sum(s) - max(s)) AS s,
+            bool_or(NOT g) AS word, sum(grams) AS grams
+            FROM kinds GROUP BY id, grp)
+        SELECT id, SUM(s) AS score FROM groups GROUP BY id
+        HAVING bool_or(word) OR sum(grams) >= %s
     """
-    return sql, [*params, fields, terms, weights, groups, query.min_grams]
+    return sql, [*params, fields, terms, weights, groups, counted, query.min_grams]
 
 
-def optimise_statements(table: str) -> list[str]:
-    return [f"ANALYZE {table}"]  # fresh statistics after a bulk load (TEMP tables get none)
+def optimise_statements(table: str, *, in_transaction: bool = False) -> list[str]:
+    """Fresh planner statistics after a bulk load (TEMP tables get none); outside a
+    transaction also a VACUUM: it marks the pages all-visible, so the collection
+    statistics come from the lengths index alone, and empties the GIN pending lists."""
+    return [f"ANALYZE {table}" if in_transaction else f"VACUUM (ANALYZE) {table}"]
 
 
 def doc_freqs(cursor, table: str, field: str, terms: list[str]) -> tuple[int, dict[str, int]]:

@@ -52,7 +52,7 @@ def scored_sql(table: str, query: Query) -> tuple[str, list[Any]]:
     return sql, [*params, query.min_grams]
 
 
-def optimise_statements(table: str) -> list[str]:
+def optimise_statements(table: str, *, in_transaction: bool = False) -> list[str]:
     # Merge each FTS5 index into one b-tree after a bulk load: fewer segments to read.
     return [
         f"INSERT INTO {fts}({fts}) VALUES ('optimize')"
