@@ -243,7 +243,7 @@ def test_a_postgresql_rebuild_stores_the_tsvectors_of_the_token_streams(backend,
     assert "'石墨':1 '石墨烯':2" in next(row[4] for row in rows if "石墨烯" in row[1])
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_postgresql_rebuild_outside_a_transaction_vacuums_and_still_finds(settings):
     """A rebuild run as a command (no transaction around it) ends with VACUUM ANALYZE,
     which PostgreSQL refuses inside a transaction; searches read the result at once."""
