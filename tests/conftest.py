@@ -43,3 +43,25 @@ def _isolation(request, settings):
 def personas(db):
     """The people of every access test: owner, colleague, outsider, staff (and anonymous)."""
     return factories.personas()
+
+
+def restore_reference_data() -> None:
+    """Put back the rows migrations create: a transactional test (a browser test's live
+    server, a test of what needs its own transactions) flushes every table after it,
+    migration data included (code lists, the Wagtail page tree)."""
+    import importlib
+
+    from django.apps import apps
+    from wagtail.models import Locale, Page, Site
+
+    from cms.models import HomePage
+    from marketplace.models import TechField
+
+    if not TechField.objects.exists():
+        seed = importlib.import_module("marketplace.migrations.0002_seed_codelists")
+        seed.seed_codelists(apps, None)
+    if not Site.objects.exists():
+        Locale.objects.get_or_create(language_code="zh-hans")
+        root = Page.get_first_root_node() or Page.add_root(title="Root", slug="root")
+        home = root.add_child(instance=HomePage(title="科创大市场", slug="home"))
+        Site.objects.create(hostname="localhost", root_page=home, is_default_site=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import need_service
+from tests.conftest import need_service, restore_reference_data
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -45,33 +45,9 @@ def browser():
         os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
-def _restore_reference_data() -> None:
-    """Put back the rows migrations create: a live-server test flushes every table after it.
-
-    Browser tests need a live server, so their data is committed and then
-    flushed, migration data included (code lists, the Wagtail page tree).
-    """
-    import importlib
-
-    from django.apps import apps
-    from wagtail.models import Locale, Page, Site
-
-    from cms.models import HomePage
-    from marketplace.models import TechField
-
-    if not TechField.objects.exists():
-        seed = importlib.import_module("marketplace.migrations.0002_seed_codelists")
-        seed.seed_codelists(apps, None)
-    if not Site.objects.exists():
-        Locale.objects.get_or_create(language_code="zh-hans")
-        root = Page.get_first_root_node() or Page.add_root(title="Root", slug="root")
-        home = root.add_child(instance=HomePage(title="科创大市场", slug="home"))
-        Site.objects.create(hostname="localhost", root_page=home, is_default_site=True)
-
-
 @pytest.fixture
 def page(browser, live_server, transactional_db):
-    _restore_reference_data()
+    restore_reference_data()
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15_000)

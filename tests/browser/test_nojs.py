@@ -10,7 +10,8 @@ import pytest
 
 from marketplace.models import ListingStatus, TechField
 from tests import factories
-from tests.browser.conftest import _restore_reference_data, screenshot
+from tests.browser.conftest import screenshot
+from tests.conftest import restore_reference_data
 
 pytestmark = [
     pytest.mark.browser,
@@ -25,7 +26,7 @@ NEED = "电机定子绕组自动化焊接工艺改进"
 @pytest.fixture
 def page(browser, live_server, transactional_db):
     """A page in a browser context with JavaScript disabled."""
-    _restore_reference_data()
+    restore_reference_data()
     context = browser.new_context(
         java_script_enabled=False, locale="zh-CN", viewport={"width": 1280, "height": 900}
     )
@@ -38,7 +39,7 @@ def page(browser, live_server, transactional_db):
 
 @pytest.fixture
 def listings(transactional_db):
-    _restore_reference_data()
+    restore_reference_data()
     university = factories.organisation(name="瓯江大学", kind="university")
     company = factories.organisation(name="鹿城电机有限公司", kind="enterprise")
     drone = factories.achievement(

@@ -251,6 +251,9 @@ def test_a_postgresql_rebuild_outside_a_transaction_vacuums_and_still_finds(sett
 
     if connection.vendor != "postgresql":
         pytest.skip("VACUUM is PostgreSQL's")
+    from tests.conftest import restore_reference_data
+
+    restore_reference_data()  # the code lists, if an earlier live-server test flushed them
     settings.SEARCH_BACKEND = "database"
     org = factories.organisation()
     film = factories.achievement(org, title="石墨烯导热膜", summary="卷对卷生产，石墨烯薄膜。")
