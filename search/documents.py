@@ -144,7 +144,7 @@ _CHUNK = 2000
 _URL_PROBE = 918273645  # a pk no URL holds otherwise: its place in the URL is the pk's
 
 
-def _url_of(model: type[Model]):
+def url_of(model: type[Model]):
     """``lambda pk: model(pk=pk).get_absolute_url()``, without reversing a URL per row
     (a listing's URL depends on its pk only)."""
     head, mark, tail = model(pk=_URL_PROBE).get_absolute_url().partition(str(_URL_PROBE))
@@ -153,7 +153,7 @@ def _url_of(model: type[Model]):
     return lambda pk: f"{head}{pk}{tail}"
 
 
-def _cooperation_modes(model: type[Model], ids: list[int]) -> dict[int, list[int]]:
+def cooperation_mode_ids(model: type[Model], ids: list[int]) -> dict[int, list[int]]:
     """The cooperation mode ids of each of ``ids`` (one query for a chunk of listings)."""
     through = model._meta.get_field("cooperation_modes").remote_field.through
     source = f"{model._meta.model_name}_id"
@@ -170,7 +170,7 @@ def _documents_from_values(doc_type: DocumentType, qs: QuerySet) -> Iterator[dic
     model = doc_type.model
     own = _ROW_FIELDS[model]
     rows = qs.select_related(None).prefetch_related(None).values_list(*_COMMON_FIELDS, *own)
-    url = _url_of(model)
+    url = url_of(model)
     with_modes = "cooperation_modes" in doc_type.prefetch
     # Mode names and CooperationMode's own order (the order a prefetch lists them in).
     names: dict[int, str] = {}
@@ -181,7 +181,7 @@ def _documents_from_values(doc_type: DocumentType, qs: QuerySet) -> Iterator[dic
     is_need = model is Need
     iterator = rows.iterator(chunk_size=_CHUNK)
     while chunk := list(islice(iterator, _CHUNK)):
-        modes = _cooperation_modes(model, [r[0] for r in chunk]) if with_modes else {}
+        modes = cooperation_mode_ids(model, [r[0] for r in chunk]) if with_modes else {}
         for row in chunk:
             (pk, title, keywords, tf_id, tf_name, tf_parent_id, tf_parent_name) = row[:7]
             (ind_id, ind_name, org_name, org_kind, org_region, published, updated) = row[7:14]

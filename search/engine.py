@@ -31,7 +31,13 @@ from marketplace.models import Achievement, CooperationMode, MaturityStage, Need
 from search import analysis, matching
 from search.backends import SearchUnavailable, get_backend
 from search.backends.base import Ranked, SearchBackend
-from search.documents import DOCUMENT_TYPES, DocumentType, document_type_for
+from search.documents import (
+    DOCUMENT_TYPES,
+    DocumentType,
+    cooperation_mode_ids,
+    document_type_for,
+    url_of,
+)
 from search.explain import Factor, Facts, explain
 from search.models import MatchDismissal
 from search.query import WORDS
@@ -304,31 +310,15 @@ def _load(type_name: str, ids: list[int], codes: CodeLists) -> Loaded:
     if "cooperation_modes" in doc_type.prefetch:
         # The through table's ids, named and ordered from the code list (a prefetch would
         # build a model instance per mode per listing).
-        model = doc_type.model
-        through = model._meta.get_field("cooperation_modes").remote_field.through
-        column = f"{model._meta.model_name}_id"
-        mode_ids: dict[int, set[int]] = {pk: set() for pk in loaded.listings}
-        rows = through.objects.filter(**{f"{column}__in": list(loaded.listings)})
-        for listing_id, mode_id in rows.values_list(column, "cooperationmode_id"):
-            mode_ids[listing_id].add(mode_id)
+        mode_ids = cooperation_mode_ids(doc_type.model, list(loaded.listings))
+        owned = {pk: set(mode_ids.get(pk, ())) for pk in loaded.listings}
         loaded.modes = {
             pk: {code: name for m, (code, name) in codes.modes.items() if m in ids_}
-            for pk, ids_ in mode_ids.items()
+            for pk, ids_ in owned.items()
         }
-    url = _url_maker(doc_type)
-    loaded.urls = {pk: url(obj) for pk, obj in loaded.listings.items()}
+    url = url_of(doc_type.model)
+    loaded.urls = {pk: url(pk) for pk in loaded.listings}
     return loaded
-
-
-_PROBE = 918273645  # a pk no URL holds otherwise: its place in the URL is the pk's
-
-
-def _url_maker(doc_type: DocumentType):
-    """``listing.get_absolute_url()`` for every listing of a type from one ``reverse``."""
-    head, mark, tail = doc_type.model(pk=_PROBE).get_absolute_url().partition(str(_PROBE))
-    if not mark or str(_PROBE) in tail:
-        return lambda obj: obj.get_absolute_url()
-    return lambda obj: f"{head}{obj.pk}{tail}"
 
 
 def matches_for(source: Any, *, limit: int = DEFAULT_LIMIT, cached: bool = True) -> MatchList:

@@ -11,7 +11,7 @@ def create_index(apps, schema_editor):
 
 def drop_index(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f"DROP INDEX IF EXISTS {schema.SITE_TABLE}_lengths")
+        schema_editor.execute(schema.drop_lengths_index(schema.SITE_TABLE))
 
 
 class Migration(migrations.Migration):

@@ -74,6 +74,10 @@ def lengths_index(table: str) -> str:
     return f"CREATE INDEX IF NOT EXISTS {table}_lengths ON {table} ({columns})"
 
 
+def drop_lengths_index(table: str) -> str:
+    return f"DROP INDEX IF EXISTS {table}_lengths"
+
+
 def temporary_statements(vendor: str, table: str) -> list[str]:
     """Full-text structure for a TEMP copy of the entry table (search_eval)."""
     if vendor == "sqlite":

@@ -107,9 +107,13 @@ def scored_sql(table: str, query: Query) -> tuple[str, list[Any]]:
     terms = [c.term for c in query.clauses]
     weights = [c.weight for c in query.clauses]
     groups = query.groups()  # a group scores its stronger evidence (search/query.py)
-    # The match condition counts distinct grams: a gram in two groups is counted once.
-    seen: set[str] = set()
-    counted = [c.field == GRAMS and not (c.term in seen or seen.add(c.term)) for c in query.clauses]
+    # The match condition counts distinct grams: a gram in two groups is counted once,
+    # at its first clause.
+    counted, seen = [], set()
+    for c in query.clauses:
+        counted.append(c.field == GRAMS and c.term not in seen)
+        if c.field == GRAMS:
+            seen.add(c.term)
     # The condition is checked in the same aggregation as the scores (HAVING): a join of
     # the scores with a separately grouped list of matching ids was planned as a nested
     # loop (both sides estimated at one row), quadratic in the number of candidates.
