@@ -13,6 +13,8 @@ from django.utils.html import escape
 from search import analysis
 
 WIDTH = 80
+PREFIX = 600  # characters of a long text searched first for the snippet's matches
+CONVERSION_REACH = 32  # more than a traditional→simplified phrase spans
 
 
 class _FoldTable(dict):
@@ -47,12 +49,33 @@ def _spans(haystack: str, terms: list[str]) -> list[tuple[int, int]]:
     return sorted(spans)
 
 
+def _marks(text: str, terms: list[str], width: int) -> list[tuple[int, int]]:
+    """The matches of ``terms`` in ``text``, as far as the snippet shows them.
+
+    A long text is read from a prefix first (normalising and searching the whole of
+    it was most of a search's snippet time): enough once the window around the first
+    match ends ``reach`` characters before the prefix does, since nothing beyond can
+    change a match there. A match is displaced only by an overlapping one of a longer
+    term, itself only by a still longer one, so the effect of a cut travels at most
+    the summed lengths of the terms, plus what a script conversion phrase spans.
+    """
+    reach = sum(len(t) for t in set(terms)) + CONVERSION_REACH
+    limit = PREFIX
+    while True:
+        spans = _spans(_comparable(text[:limit]), terms)
+        if limit >= len(text):
+            return spans
+        if spans and max(0, spans[0][0] - width // 4) + width + reach <= limit:
+            return spans
+        limit *= 4
+
+
 def snippet(text: str, terms: list[str], width: int = WIDTH) -> str:
     """About ``width`` characters of ``text`` around the first match, matches in <mark>."""
     text = " ".join(text.split())
     if not text:
         return ""
-    spans = _spans(_comparable(text), [t for t in terms if t])
+    spans = _marks(text, [t for t in terms if t], width)
     start = max(0, spans[0][0] - width // 4) if spans else 0
     end = min(len(text), start + width)
     out, pos = [], start

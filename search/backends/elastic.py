@@ -85,6 +85,7 @@ _SORTS = {
 _DISPLAY = ["id", "type", "title", "url", "text"]
 TOP_MAX = 1000  # the score-only fast path of rank() serves up to this many hits…
 TOP_MARGIN = 5  # …fetching this many more, to see the end of a tie at the last place
+TOP_RETRY_MARGIN = 50  # …and this many more if the tie goes on (then the full sort)
 _ERRORS = (TransportError, ApiError)
 logger = logging.getLogger(__name__)
 BULK_TIMEOUT = 120  # seconds: a rebuild's bulk requests wait out merges on a busy machine
@@ -95,6 +96,19 @@ def _newer_first(hit: dict) -> tuple:
     """The relevance sort's keys: score, then publication (newest first, none last)."""
     published = hit.get("fields", {}).get("published_at")
     return (-hit["_score"], 0, -float(published[0])) if published else (-hit["_score"], 1, 0)
+
+
+def _cut(hits: list[dict], wanted: int, size: int) -> int | None:
+    """How many of ``hits`` (best score first, ``size`` asked for) to order by the tie
+    break: up to the last one tied with the ``wanted``-th. None if the fetched hits end
+    inside that tie (more documents may share the score)."""
+    if len(hits) <= wanted:
+        return len(hits)
+    last = hits[wanted - 1]["_score"]
+    tied = next((i for i in range(wanted, len(hits)) if hits[i]["_score"] < last), None)
+    if tied is None:
+        return None if len(hits) == size else len(hits)
+    return tied
 
 
 def _facet_counts(response: Any) -> dict[str, dict[str, int]]:
@@ -502,8 +516,9 @@ class ElasticsearchBackend(SearchBackend):
         that cannot reach the top (block-max MaxScore); with ``_score, published_at``
         it scores every match. So the best by score are fetched, ``TOP_MARGIN`` more
         than wanted, and the newer-first tie break is applied here: exact as long as
-        the documents tied with the last wanted one all came back (None otherwise:
-        the caller asks again with the full sort). The total and the facets, if wanted,
+        the documents tied with the last wanted one all came back (if not, they are
+        asked for again with ``TOP_RETRY_MARGIN`` more; None if even those end inside
+        the tie: the caller asks again with the full sort). The total and the facets, if wanted,
         come from a constant-score count of the same query in the same request.
         """
         wanted = offset + limit
@@ -539,6 +554,24 @@ class ElasticsearchBackend(SearchBackend):
             counted = {"constant_score": {"filter": matching}}
             tally = {"query": counted, "size": 0, "track_total_hits": count}
             searches += [head, {**tally, "aggs": aggs} if aggs else tally]
+        responses = self._msearch(indexes, searches)
+        hits = responses[0]["hits"]["hits"]
+        cut = _cut(hits, wanted, size)
+        if cut is None:
+            # More documents share the last wanted score than were fetched (equal field
+            # lengths and counts tie often): once more with a wider margin and nothing
+            # counted, still pruned by score; the full sort only if that is tied too.
+            size = wanted + TOP_RETRY_MARGIN
+            hits = self._msearch(indexes, [searches[0], {**top, "size": size}])[0]["hits"]["hits"]
+            cut = _cut(hits, wanted, size)
+            if cut is None:
+                return None
+        hits = sorted(hits[:cut], key=_newer_first)[offset:wanted]  # stable: then index order
+        total = responses[1]["hits"]["total"]["value"] if count else offset + len(hits)
+        facets = _facet_counts(responses[1]) if aggs else {}
+        return Ranking(count=total, items=self._ranked(hits), facets=facets)
+
+    def _msearch(self, indexes: str, searches: list[dict]) -> list[dict]:
         try:
             answer = self.client.msearch(index=indexes, searches=searches)
             _record_took(answer)
@@ -548,18 +581,7 @@ class ElasticsearchBackend(SearchBackend):
         for response in responses:
             if "error" in response:
                 raise SearchUnavailable(str(response["error"])[:500])
-        hits = responses[0]["hits"]["hits"]
-        if len(hits) > wanted:
-            last = hits[wanted - 1]["_score"]
-            tied = next((i for i in range(wanted, len(hits)) if hits[i]["_score"] < last), None)
-            if tied is None and len(hits) == size:
-                return None  # more documents may share the last wanted score
-            if tied is not None:
-                hits = hits[:tied]
-        hits = sorted(hits, key=_newer_first)[offset:wanted]  # stable: then index order
-        total = responses[1]["hits"]["total"]["value"] if count else offset + len(hits)
-        facets = _facet_counts(responses[1]) if aggs else {}
-        return Ranking(count=total, items=self._ranked(hits), facets=facets)
+        return responses
 
     def _ranked(self, hits: list[dict]) -> list[Ranked]:
         self._seen({h["_index"] for h in hits})

@@ -33,9 +33,15 @@ def _keys(result) -> list[tuple[str, int]]:
     return [(h.type, h.id) for h in result.hits]
 
 
-def test_equal_scores_are_listed_newest_first_across_pages(elasticsearch_backend):
+@pytest.mark.parametrize("retry_margin", [elastic.TOP_RETRY_MARGIN, 6])
+def test_equal_scores_are_listed_newest_first_across_pages(
+    elasticsearch_backend, monkeypatch, retry_margin
+):
     """The fast path ranks by score alone and breaks ties itself: with more tied listings
-    than it fetches beyond a page, and with fewer, the pages are those of the full sort."""
+    than it fetches beyond a page, and with fewer, the pages are those of the full sort.
+    A tie longer than the first fetch is asked for once more with a wider margin; only a
+    tie longer than that too falls back to the full sort (one request more)."""
+    monkeypatch.setattr(elastic, "TOP_RETRY_MARGIN", retry_margin)
     org = factories.organisation()
     now = timezone.now()
     same = [
@@ -50,9 +56,18 @@ def test_equal_scores_are_listed_newest_first_across_pages(elasticsearch_backend
     newest_first = [a.pk for a in sorted(same, key=lambda a: a.published_at, reverse=True)]
     elasticsearch_backend.rebuild()
 
+    client = elasticsearch_backend.client  # the one every backend of this process shares
+    full_sorts = []  # the full sort is a plain search; the fast path uses msearch
+    real_search = client.search
+    monkeypatch.setattr(client, "search", lambda **kw: full_sorts.append(1) or real_search(**kw))
+
     pages = [service.search("柔性压力传感器", page=n, page_size=4) for n in (1, 2, 3, 4)]
     assert [h.id for page in pages for h in page.hits] == newest_first
     assert {page.count for page in pages} == {15}
+    # Page 1 asks for 4 + 5: all 15 tie. A retry margin of 50 sees the tie's end; one of
+    # 6 (4 + 6 < 15) does not (nor on page 2: 8 + 6), and the full sort answers.
+    assert len(full_sorts) == (0 if retry_margin > 15 else 2)
+    monkeypatch.setattr(client, "search", real_search)
 
     few = same[:3]  # three tied listings, the rest no longer matching
     for other in same[3:]:
