@@ -6,7 +6,9 @@ so the database and Elasticsearch see exactly the same words (spec §5):
 * ``normalise``: HTML stripped, NFKC (full-width → half-width), case-folded,
   traditional → simplified (OpenCC ``t2s``).
 * ``words``: rjieba search-mode segmentation (a word and its dictionary sub-words),
-  with a domain dictionary staff can extend (``settings.SEARCH_USER_DICTIONARY``).
+  with the domain dictionary (``settings.SEARCH_USER_DICTIONARY``) and the words
+  bureau staff add in the admin (search/staff_words.py hands them in; this module
+  never reads the database, so forked analysis workers can use it).
 * ``grams``: CJK single characters and character bigrams, the fallback that lets
   an unusual term (one the dictionary splits differently) still find something.
 """
@@ -115,6 +117,7 @@ def normalise(text: str) -> str:
 # --- segmentation ----------------------------------------------------------------
 _lock = threading.Lock()
 _segmenter: rjieba.Jieba | None = None
+_staff_words: tuple[tuple[str, int | None], ...] = ()
 
 
 def dictionary_path() -> Path:
@@ -146,6 +149,8 @@ def segmenter() -> rjieba.Jieba:
                         jieba.add_word(word, freq, None)
                 else:
                     logger.warning("Search dictionary %s not found; using the default", path)
+                for word, freq in _staff_words:
+                    jieba.add_word(word, freq, None)
                 _segmenter = jieba
     return _segmenter
 
@@ -155,6 +160,22 @@ def reset() -> None:
     global _segmenter
     with _lock:
         _segmenter = None
+
+
+def staff_words() -> tuple[tuple[str, int | None], ...]:
+    return _staff_words
+
+
+def set_staff_words(entries: Iterable[tuple[str, int | None]]) -> bool:
+    """Segment with these staff words from now on (word, frequency or None); True if
+    they differ from the current ones (the segmenter is then rebuilt on next use)."""
+    global _staff_words, _segmenter
+    entries = tuple(sorted(entries))
+    with _lock:
+        if entries == _staff_words:
+            return False
+        _staff_words, _segmenter = entries, None
+    return True
 
 
 def _keep(token: str) -> bool:

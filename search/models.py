@@ -183,3 +183,45 @@ class MatchAlert(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class DictionaryWord(models.Model):
+    """A word bureau staff added to the segmentation dictionary (检索词典, spec §5).
+
+    Joins the built-in domain dictionary (search/dictionary/domain.txt): the
+    segmenter keeps it whole in listings and queries. Stored normalised (as the
+    analysis sees text); search/staff_words.py loads the words into every process
+    and re-indexes the listings that contain a word when it is added or removed.
+    """
+
+    word = models.CharField(
+        _("词语"),
+        max_length=30,
+        unique=True,
+        help_text=_(
+            "检索时应作为一个整体的专业词语，如“钙钛矿叠层电池”；保存时统一为简体、半角、小写"
+        ),
+        error_messages={"unique": _("词典中已有这个词。")},
+    )
+    frequency = models.PositiveIntegerField(
+        _("词频"),
+        null=True,
+        blank=True,
+        help_text=_("可留空：留空时确保整体切分；填写数值时，数值越大越倾向于整体切分"),
+    )
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("添加时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    class Meta:
+        ordering = ["word"]
+        verbose_name = _("检索词典词语")
+        verbose_name_plural = _("检索词典")
+
+    def __str__(self) -> str:
+        return self.word
+
+    def clean(self) -> None:
+        from search.staff_words import clean_word
+
+        self.word = clean_word(self.word)

@@ -7,7 +7,7 @@ from smtplib import SMTPException
 from celery import shared_task
 from django.db import DatabaseError
 
-from search import digest, reconcile
+from search import digest, reconcile, staff_words
 from search.backends import SearchUnavailable, indexing_backends
 
 
@@ -24,6 +24,12 @@ def index_objects(self, type_name: str, ids: list[int]) -> int:
     for backend in indexing_backends():
         backend.index(type_name, ids)
     return len(ids)
+
+
+@shared_task
+def reindex_dictionary_words(words: list[str]) -> int:
+    """Staff added, changed or removed dictionary words: re-cut what contains them."""
+    return staff_words.reindex(words)
 
 
 @shared_task

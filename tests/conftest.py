@@ -8,6 +8,7 @@ import pytest
 from django.core.cache import cache
 
 from config.celery import app as celery_app
+from search import analysis, staff_words
 from tests import factories
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "") == "1"
@@ -37,6 +38,19 @@ def _isolation(request, settings):
     # Elasticsearch tests switch to it with a random index prefix of their own.
     settings.SEARCH_BACKEND = "database"
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _staff_dictionary(monkeypatch):
+    """Requests and tasks check the staff dictionary words at most every 30 s. A check
+    that fell inside a test counting queries would make the count depend on the clock,
+    so tests start as if one had just happened (the dictionary tests force theirs). No
+    test's words outlive it: the database is rolled back, and so is the segmenter."""
+    monkeypatch.setattr(staff_words, "_checked_at", float("inf"))
+    yield
+    if analysis.staff_words():
+        analysis.set_staff_words([])
+    staff_words._version = None
 
 
 @pytest.fixture

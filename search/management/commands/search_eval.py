@@ -12,7 +12,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from search import evaluation
+from search import evaluation, staff_words
 from search.backends import SearchUnavailable
 
 
@@ -29,6 +29,7 @@ class Command(BaseCommand):
         parser.add_argument("--run", type=Path, help="also write the rankings (TREC run format)")
 
     def handle(self, *args, corpus, queries, qrels, backend, mode, k, run, **options):
+        staff_words.refresh(force=True)  # segment with the staff dictionary as it is now
         if k < 1:
             raise CommandError("--k must be at least 1")
         for path in (corpus, queries, qrels):

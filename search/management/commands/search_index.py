@@ -6,6 +6,7 @@ backends and swaps aliases instead of deleting the live index first.
 
 from django.core.management.base import BaseCommand, CommandError
 
+from search import staff_words
 from search.backends import SearchUnavailable, get_backend, indexing_backends
 
 
@@ -22,6 +23,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, rebuild: bool, backend: str | None, workers: int, **options):
+        staff_words.refresh(force=True)  # segment with the staff dictionary as it is now
         backends = [get_backend(backend)] if backend else indexing_backends()
         if not rebuild:
             for search_backend in backends:
