@@ -37,6 +37,23 @@ def _comparable(text: str) -> str:
     return simplified if len(simplified) == len(folded) else folded
 
 
+def _merged(haystack: str, terms: list[str]) -> list[tuple[int, int]]:
+    """Every occurrence of every term, overlapping ones joined (钙钛 + 钛矿 → 钙钛矿)."""
+    found = []
+    for term in set(terms):
+        start = haystack.find(term)
+        while start >= 0:
+            found.append((start, start + len(term)))
+            start = haystack.find(term, start + 1)
+    spans: list[tuple[int, int]] = []
+    for s, e in sorted(found):
+        if spans and s < spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(e, spans[-1][1]))
+        else:
+            spans.append((s, e))
+    return spans
+
+
 def _spans(haystack: str, terms: list[str]) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     for term in sorted(set(terms), key=len, reverse=True):
@@ -49,7 +66,7 @@ def _spans(haystack: str, terms: list[str]) -> list[tuple[int, int]]:
     return sorted(spans)
 
 
-def _marks(text: str, terms: list[str], width: int) -> list[tuple[int, int]]:
+def _marks(text: str, terms: list[str], width: int, find=_spans) -> list[tuple[int, int]]:
     """The matches of ``terms`` in ``text``, as far as the snippet shows them.
 
     A long text is read from a prefix first (normalising and searching the whole of
@@ -58,11 +75,12 @@ def _marks(text: str, terms: list[str], width: int) -> list[tuple[int, int]]:
     change a match there. A match is displaced only by an overlapping one of a longer
     term, itself only by a still longer one, so the effect of a cut travels at most
     the summed lengths of the terms, plus what a script conversion phrase spans.
+    Joined occurrences (``_merged``) grow by less than a term at a time: the same holds.
     """
     reach = sum(len(t) for t in set(terms)) + CONVERSION_REACH
     limit = PREFIX
     while True:
-        spans = _spans(_comparable(text[:limit]), terms)
+        spans = find(_comparable(text[:limit]), terms)
         if limit >= len(text):
             return spans
         if spans and max(0, spans[0][0] - width // 4) + width + reach <= limit:
@@ -70,12 +88,17 @@ def _marks(text: str, terms: list[str], width: int) -> list[tuple[int, int]]:
         limit *= 4
 
 
-def snippet(text: str, terms: list[str], width: int = WIDTH) -> str:
-    """About ``width`` characters of ``text`` around the first match, matches in <mark>."""
+def snippet(
+    text: str, terms: list[str], width: int = WIDTH, *, fallback: list[str] | None = None
+) -> str:
+    """About ``width`` characters of ``text`` around the first match, matches in <mark>;
+    a text with none of ``terms`` has its ``fallback`` terms marked instead."""
     text = " ".join(text.split())
     if not text:
         return ""
     spans = _marks(text, [t for t in terms if t], width)
+    if not spans and fallback:
+        spans = _marks(text, [t for t in fallback if t], width, find=_merged)
     start = max(0, spans[0][0] - width // 4) if spans else 0
     end = min(len(text), start + width)
     out, pos = [], start

@@ -68,7 +68,13 @@ class Query:
     @property
     def highlight_terms(self) -> list[str]:
         words = self.terms(WORDS)
-        return words or [g for g in self.terms(GRAMS) if len(g) > 1] or self.terms(GRAMS)
+        return words or self.fallback_highlight_terms or self.terms(GRAMS)
+
+    @property
+    def fallback_highlight_terms(self) -> list[str]:
+        """What to mark in a listing matched by grams alone (it holds no query word):
+        the query's bigrams it does hold."""
+        return [g for g in self.terms(GRAMS) if len(g) > 1]
 
 
 def weighted_words(

@@ -138,7 +138,7 @@ class SearchBackend:
             limit=page_size,
             facets=facets,
         )
-        terms = query.highlight_terms
+        terms, fallback = query.highlight_terms, query.fallback_highlight_terms
         hits = [
             SearchHit(
                 id=r.id,
@@ -146,7 +146,7 @@ class SearchBackend:
                 title=r.title,
                 url=r.url,
                 score=round(r.score, 4),
-                highlight=snippet(r.text, terms),
+                highlight=snippet(r.text, terms, fallback=fallback),
             )
             for r in ranking.items
         ]

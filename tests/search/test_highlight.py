@@ -2,8 +2,9 @@
 
 import pytest
 
-from search import highlight
+from search import highlight, service
 from search.highlight import snippet
+from tests import factories
 
 FILLER = "本项目面向制造企业开展工艺改进与质量提升工作，" * 60  # about 1,400 characters
 
@@ -47,8 +48,32 @@ def test_reading_a_prefix_first_never_changes_the_snippet(monkeypatch, prefix):
         ["不在文中"],
         ["石墨烯", "锂离子电池", "离子"],
     ]
+
+    def both(text, terms):  # the terms as words, and as the fallback of an absent word
+        return snippet(text, terms), snippet(text, ["不在文中"], fallback=terms)
+
     monkeypatch.setattr(highlight, "PREFIX", 10**9)  # the whole text at once
-    expected = {(t, tuple(terms)): snippet(t, terms) for t in texts for terms in term_sets}
+    expected = {(t, tuple(terms)): both(t, terms) for t in texts for terms in term_sets}
     monkeypatch.setattr(highlight, "PREFIX", prefix)
     for (text, terms), whole in expected.items():
-        assert snippet(text, list(terms)) == whole
+        assert both(text, list(terms)) == whole
+
+
+def test_a_text_without_the_query_words_has_the_query_s_bigrams_marked():
+    text = "本发明公开了一种钙钛矿薄膜的制作方法，可用于叠层太阳能电池。"
+    assert snippet(text, ["钙钛矿叠层"]) == text  # the word is nowhere: nothing to mark
+    assert snippet(text, ["钙钛矿叠层"], fallback=["钙钛", "钛矿", "矿叠", "叠层"]) == (
+        "本发明公开了一种<mark>钙钛矿</mark>薄膜的制作方法，可用于<mark>叠层</mark>太阳能电池。"
+    )
+
+
+@pytest.mark.django_db
+def test_a_listing_found_by_characters_alone_shows_them_marked(django_capture_on_commit_callbacks):
+    org = factories.organisation()
+    with django_capture_on_commit_callbacks(execute=True):
+        listing = factories.achievement(
+            org, title="高镍正极材料", summary="用于锂离子电池的高镍正极材料。"
+        )
+    result = service.search("锂电池")  # one word the listing does not hold
+    assert [h.id for h in result.hits] == [listing.pk]
+    assert "<mark>电池</mark>" in result.hits[0].highlight
