@@ -6,13 +6,24 @@ background (search/staff_words.py). Access is the bureau role, as for the code l
 
 from __future__ import annotations
 
+from django import forms
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import path, reverse
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from wagtail.admin import messages
 from wagtail.admin.forms.models import WagtailAdminModelForm
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets.button import HeaderButton
 
+from marketplace.admin_views.contracts import StaffPageView
 from marketplace.admin_views.permissions import BureauStaffOnlyMixin, BureauStaffPermissionPolicy
+from search import staff_words
 from search.models import DictionaryWord
 
 REINDEX_NOTE = gettext_lazy(
@@ -39,7 +50,67 @@ class _Saved:
 
 
 class DictionaryIndexView(BureauStaffOnlyMixin, generic.IndexView):
-    pass
+    @cached_property
+    def header_buttons(self):
+        bulk = HeaderButton(
+            gettext_lazy("批量添加"), url=reverse("search_dictionary:bulk_add"), icon_name="list-ul"
+        )
+        return [*super().header_buttons, bulk]
+
+
+class BulkAddForm(forms.Form):
+    words = forms.CharField(
+        label=gettext_lazy("词语"),
+        widget=forms.Textarea(attrs={"rows": 14}),
+        help_text=gettext_lazy(
+            "每行一个词；词后可空一格写词频，如“钙钛矿叠层电池 5000”。已在词典中的词会跳过。"
+        ),
+    )
+
+    def clean_words(self) -> list[tuple[str, int | None]]:
+        entries, errors = staff_words.parse_lines(self.cleaned_data["words"])
+        if errors:
+            raise forms.ValidationError(errors)
+        if not entries:
+            raise forms.ValidationError(_("请至少填写一个词。"))
+        return entries
+
+
+class DictionaryBulkAddView(StaffPageView):
+    """Many words at once (pasted, one a line): all are added, or none and the reasons."""
+
+    template_name = "search/admin/dictionary_bulk_add.html"
+    page_title = gettext_lazy("批量添加词语")
+    index_url_name = "search_dictionary:index"
+    index_label = gettext_lazy("检索词典")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("form", BulkAddForm())
+        return context
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        form = BulkAddForm(request.POST)
+        if not form.is_valid():  # the pasted text comes back with the reasons
+            return self.render_to_response(self.get_context_data(form=form))
+        entries = form.cleaned_data["words"]
+        with transaction.atomic():
+            known = set(
+                DictionaryWord.objects.filter(word__in=[w for w, _f in entries]).values_list(
+                    "word", flat=True
+                )
+            )
+            new = [DictionaryWord(word=w, frequency=f) for w, f in entries if w not in known]
+            DictionaryWord.objects.bulk_create(new, ignore_conflicts=True)  # no signals: once
+            staff_words.words_changed(w.word for w in new)
+        messages.success(
+            request,
+            _("已添加 %(added)d 个词，%(known)d 个已在词典中。")
+            % {"added": len(new), "known": len(known)}
+            + " "
+            + str(REINDEX_NOTE),
+        )
+        return redirect("search_dictionary:index")
 
 
 class DictionaryCreateView(BureauStaffOnlyMixin, _Saved, generic.CreateView):
@@ -79,6 +150,10 @@ class DictionaryViewSet(ModelViewSet):
 
     def get_form_class(self, for_update=False):
         return self.form_class
+
+    def get_urlpatterns(self):
+        bulk = path("bulk/", DictionaryBulkAddView.as_view(), name="bulk_add")
+        return [*super().get_urlpatterns(), bulk]
 
 
 dictionary_viewset = DictionaryViewSet("search_dictionary")

@@ -38,6 +38,7 @@ MIN_LENGTH = 2
 MAX_LENGTH = 30
 WORD_SYMBOLS = set(".+#-_")  # the symbols a token may hold (c++, c#, pm2.5, e-mail)
 _BATCH = 500
+MAX_BULK = 1000  # words added at once (one paste)
 
 
 # --- what a word may be -------------------------------------------------------------------
@@ -180,13 +181,49 @@ def _remember_old_word(sender, instance: DictionaryWord, **kwargs) -> None:
     instance._old_word = old
 
 
-@receiver(post_save, sender=DictionaryWord)
-@receiver(post_delete, sender=DictionaryWord)
-def word_changed(sender, instance: DictionaryWord, **kwargs) -> None:
-    words = sorted({instance.word, getattr(instance, "_old_word", None) or instance.word})
+def words_changed(words: Iterable[str]) -> None:
+    """After the commit: this process segments with the new words at once, and what
+    contains them is re-indexed in the background (one task for all of them)."""
+    words = sorted(set(words))
 
     def after_commit() -> None:
         refresh(force=True)
-        _enqueue_reindex(words)
+        if words:
+            _enqueue_reindex(words)
 
     transaction.on_commit(after_commit)
+
+
+@receiver(post_save, sender=DictionaryWord)
+@receiver(post_delete, sender=DictionaryWord)
+def word_changed(sender, instance: DictionaryWord, **kwargs) -> None:
+    words_changed({instance.word, getattr(instance, "_old_word", None) or instance.word})
+
+
+def parse_lines(text: str) -> tuple[list[tuple[str, int | None]], list[str]]:
+    """Words (with their frequency, if given) of one word a line, ``词语 [词频]``, each
+    once; or the reason for every line that cannot be added (then nothing should be)."""
+    entries: dict[str, int | None] = {}
+    errors: list[str] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        parts = line.split()
+        if not parts:
+            continue
+        where = {"line": number, "text": line.strip()}
+        if len(parts) > 2 or (len(parts) == 2 and not parts[1].isdigit()):
+            errors.append(
+                _("第 %(line)d 行“%(text)s”：一行写一个词，词后可空一格写词频（正整数）。") % where
+            )
+            continue
+        try:
+            word = clean_word(parts[0])
+        except ValidationError as refused:
+            errors.append(
+                _("第 %(line)d 行“%(text)s”：%(reason)s")
+                % {**where, "reason": " ".join(refused.messages)}
+            )
+            continue
+        entries.setdefault(word, int(parts[1]) if len(parts) == 2 else None)
+    if len(entries) > MAX_BULK:
+        errors.append(_("一次最多添加 %(max)d 个词。") % {"max": MAX_BULK})
+    return list(entries.items()), errors

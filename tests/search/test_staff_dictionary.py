@@ -209,3 +209,48 @@ def test_the_menu_shows_the_dictionary_to_bureau_staff_only(client, personas):
         reverse("search_dictionary:index")
         not in client.get(reverse("wagtailadmin_home")).content.decode()
     )
+
+
+# --- many words at once -------------------------------------------------------------------
+def test_staff_paste_many_words_and_each_is_added_once(
+    client, personas, django_capture_on_commit_callbacks
+):
+    listing = _listing(personas, django_capture_on_commit_callbacks, "园区能源系统", TEXT)
+    DictionaryWord.objects.create(word="钙钛矿叠层")
+    client.force_login(personas.staff)
+    assert client.get(reverse("search_dictionary:bulk_add")).status_code == 200
+    pasted = f"{WORD}\n\n鈣鈦礦疊層\n风光制氢一体机 5000\n{WORD}\n"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("search_dictionary:bulk_add"), {"words": pasted}, follow=True
+        )
+    assert sorted(DictionaryWord.objects.values_list("word", "frequency")) == [
+        (WORD, None),
+        ("钙钛矿叠层", None),
+        ("风光制氢一体机", 5000),
+    ]
+    assert "已添加 2 个词，1 个已在词典中" in response.content.decode()
+    assert analysis.query_words("风光制氢一体机") == ["风光制氢一体机"]
+    assert WORD in _entry_words(listing)  # re-indexed once for all the new words
+
+
+def test_a_paste_with_a_bad_line_adds_nothing_and_keeps_the_text(client, personas):
+    client.force_login(personas.staff)
+    pasted = f"{WORD}\n光伏 储氢 一体机\n一种\n"
+    response = client.post(reverse("search_dictionary:bulk_add"), {"words": pasted})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "第 2 行“光伏 储氢 一体机”：一行写一个词" in page
+    assert "第 3 行“一种”：" in page and "停用词" in page
+    assert WORD in page  # what was pasted is still in the box
+    assert not DictionaryWord.objects.exists()
+
+
+def test_only_bureau_staff_paste_words(client, personas):
+    _login(client, _person(personas, "editor"))
+    response = client.post(reverse("search_dictionary:bulk_add"), {"words": WORD})
+    assert _refused(response, "editor")
+    assert not DictionaryWord.objects.exists()
+    client.force_login(personas.staff)
+    index = client.get(reverse("search_dictionary:index")).content.decode()
+    assert reverse("search_dictionary:bulk_add") in index
