@@ -177,8 +177,8 @@ def _remember_old_word(sender, instance: DictionaryWord, **kwargs) -> None:
     """An edited word: the listings holding the old spelling are re-cut too."""
     old = None
     if instance.pk is not None:
-        old = DictionaryWord.objects.filter(pk=instance.pk).values_list("word", flat=True).first()
-    instance._old_word = old
+        old = DictionaryWord.objects.filter(pk=instance.pk).values_list("word", "frequency").first()
+    instance._old = old
 
 
 def words_changed(words: Iterable[str]) -> None:
@@ -195,9 +195,16 @@ def words_changed(words: Iterable[str]) -> None:
 
 
 @receiver(post_save, sender=DictionaryWord)
+def word_saved(sender, instance: DictionaryWord, created: bool, **kwargs) -> None:
+    old = getattr(instance, "_old", None)
+    if not created and old == (instance.word, instance.frequency):
+        return  # only the note changed: nothing is cut differently
+    words_changed({instance.word, old[0] if old else instance.word})
+
+
 @receiver(post_delete, sender=DictionaryWord)
-def word_changed(sender, instance: DictionaryWord, **kwargs) -> None:
-    words_changed({instance.word, getattr(instance, "_old_word", None) or instance.word})
+def word_deleted(sender, instance: DictionaryWord, **kwargs) -> None:
+    words_changed([instance.word])
 
 
 def parse_lines(text: str) -> tuple[list[tuple[str, int | None]], list[str]]:

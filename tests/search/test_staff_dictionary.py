@@ -254,3 +254,22 @@ def test_only_bureau_staff_paste_words(client, personas):
     client.force_login(personas.staff)
     index = client.get(reverse("search_dictionary:index")).content.decode()
     assert reverse("search_dictionary:bulk_add") in index
+
+
+def test_editing_only_the_note_indexes_nothing_again(
+    client, personas, django_capture_on_commit_callbacks, monkeypatch
+):
+    _add_in_admin(client, personas, django_capture_on_commit_callbacks)
+    word = DictionaryWord.objects.get(word=WORD)
+    reindexed = []
+    monkeypatch.setattr(staff_words, "_enqueue_reindex", reindexed.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("search_dictionary:edit", args=[word.pk]),
+            {"word": WORD, "frequency": "", "note": "来自储能企业的建议"},
+        )
+        client.post(
+            reverse("search_dictionary:edit", args=[word.pk]),
+            {"word": WORD, "frequency": "8000", "note": "来自储能企业的建议"},
+        )
+    assert reindexed == [[WORD]]  # the frequency changes how text is cut; the note does not
