@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 
-from django.conf import settings
 from django.utils.translation import get_language, gettext, gettext_lazy
 
+from accounts.regions import PROVINCES, region_label
 from marketplace.templatetags.money import money
 
 # Points each factor can add to a match (they sum to 100). Text relevance is the
@@ -43,17 +43,6 @@ FULL_CONTEXT_AT = 0.5  # relative text relevance from which the other factors co
 CLOSE_ABOVE_BUDGET = Decimal("1.2")
 # Licences differ only in exclusivity: a partial fit between them.
 LICENCE_FAMILY = {"license", "license_exclusive", "license_sole"}
-
-# GB/T 2260 provinces by the first two digits of a region code.
-PROVINCES = {
-    "11": "北京市", "12": "天津市", "13": "河北省", "14": "山西省", "15": "内蒙古自治区",
-    "21": "辽宁省", "22": "吉林省", "23": "黑龙江省", "31": "上海市", "32": "江苏省",
-    "33": "浙江省", "34": "安徽省", "35": "福建省", "36": "江西省", "37": "山东省",
-    "41": "河南省", "42": "湖北省", "43": "湖南省", "44": "广东省", "45": "广西壮族自治区",
-    "46": "海南省", "50": "重庆市", "51": "四川省", "52": "贵州省", "53": "云南省",
-    "54": "西藏自治区", "61": "陕西省", "62": "甘肃省", "63": "青海省", "64": "宁夏回族自治区",
-    "65": "新疆维吾尔自治区", "71": "台湾省", "81": "香港特别行政区", "82": "澳门特别行政区",
-}  # fmt: skip
 
 
 @lru_cache(maxsize=512)
@@ -280,8 +269,7 @@ def region_factor(a: Facts, b: Facts) -> Factor:
     if len(a.region) != 6 or len(b.region) != 6:
         return Factor("region", _("一方未说明地区"), 0.0)
     if a.region == b.region:
-        # The deployment's own district has a name in the settings; others show their code.
-        name = settings.DISTRICT_NAME if a.region == settings.DISTRICT_CODE else a.region
+        name = region_label(a.region)  # the district by name, others by province and code
         return Factor("region", _("同在%(district)s") % {"district": name}, WEIGHTS["region"])
     province = PROVINCES.get(a.region[:2], a.region[:2])
     if a.region[:4] == b.region[:4]:

@@ -7,16 +7,10 @@ from django.utils.translation import gettext_lazy as _
 from search import service
 from search.backends.base import FACETS, SORTS
 from search.documents import DOCUMENT_TYPES
+from search.facet_labels import FACET_LABELS, value_label
 from search.pages import site_pages
 
 PAGE_SIZE = 20
-FACET_LABELS = {
-    "type": _("类型"),
-    "tech_field": _("技术领域"),
-    "organisation_kind": _("机构类型"),
-    "region": _("地区"),
-    "cooperation_modes": _("合作方式"),
-}
 SORT_LABELS = {"relevance": _("相关度"), "newest": _("最新发布"), "oldest": _("最早发布")}
 
 
@@ -59,8 +53,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
             "label": FACET_LABELS[name],
             "selected": type_filter if name == "type" else filters.get(name),
             "values": [
-                {"value": v, "label": type_labels.get(v, v) if name == "type" else v, "count": n}
-                for v, n in values.items()
+                {"value": v, "label": value_label(name, v), "count": n} for v, n in values.items()
             ],
         }
         for name, values in (result.facets.items() if result else [])

@@ -17,6 +17,7 @@ from lib.errors import DomainError
 from search import saved as saved_searches
 from search.backends.base import FACETS
 from search.documents import DOCUMENT_TYPES
+from search.facet_labels import value_label
 
 PAGE_SIZE = 50
 
@@ -35,6 +36,7 @@ def saved_list(request: HttpRequest) -> HttpResponse:
     for row in rows:
         row.search_url = search_url(row)
         row.type_label = labels.get(row.doc_type, "")
+        row.filter_labels = [value_label(name, value) for name, value in row.filters.items()]
     return render(
         request,
         "search/saved.html",

@@ -31,6 +31,7 @@ def test_a_signed_in_person_saves_the_search_they_see(client, personas, indexed)
     assert saved.last_notified_at is not None
     page = response.content.decode()
     assert "已保存搜索“传感器”" in page
+    assert "· 高校" in page and "· university" not in page  # the code stays in the link only
     assert "/search/?q=%E4%BC%A0%E6%84%9F%E5%99%A8&amp;type=achievement" in page
 
     client.post(

@@ -50,3 +50,15 @@ def test_the_search_page_shows_facets_and_highlights(client, indexed):
     assert "type=need" in page and "type=achievement" in page  # the type facet's links
     filtered = client.get("/search/", {"q": "石墨烯", "type": "need", "sort": "newest"})
     assert "找到 1 条结果" in filtered.content.decode()
+
+
+def test_facet_values_read_as_names_and_filter_by_their_codes(client, indexed):
+    other = factories.organisation(kind="enterprise", region_code="330106")
+    factories.achievement(other, title="石墨烯散热片", summary="石墨烯导热。")
+    get_backend("database").rebuild()
+    page = client.get("/search/", {"q": "石墨烯"}).content.decode()
+    assert "高校</a> (2)" in page and "企业</a> (1)" in page  # not university / enterprise
+    assert "温州市鹿城区</a> (2)" in page and "浙江省 330106</a> (1)" in page
+    assert ">university<" not in page and ">330302<" not in page
+    filtered = client.get("/search/", {"q": "石墨烯", "region": "330106"}).content.decode()
+    assert "找到 1 条结果" in filtered and "石墨烯散热片" in filtered
