@@ -48,6 +48,20 @@ MONEY_BAND_LABELS = [
     ("gte100", _("100 万元以上")),
 ]
 
+
+def money_bands(low: Decimal | None, high: Decimal | None) -> list[str]:
+    """The bands an amount (``low == high``) or a budget range overlaps, as the list filters
+    select them (``filter_money``); ``[NEGOTIABLE]`` when neither end is given."""
+    if low is None and high is None:
+        return [NEGOTIABLE]
+    return [
+        key
+        for key, band in MONEY_BANDS.items()
+        if (band.high is None or low is None or low < band.high)
+        and (band.low is None or high is None or high >= band.low)
+    ]
+
+
 REGION_IN = "in"
 REGION_OUT = "out"
 
@@ -78,13 +92,18 @@ class CodeChoiceField(forms.ModelChoiceField):
         return super().to_python(value)
 
 
+def stage_label(stage: MaturityStage) -> str:
+    """A maturity stage with the TRL band it stands for: 小试（TRL 4–5）."""
+    if stage.trl_min == stage.trl_max:
+        return f"{stage.name}（TRL {stage.trl_min}）"
+    return f"{stage.name}（TRL {stage.trl_min}–{stage.trl_max}）"
+
+
 class StageChoiceField(CodeChoiceField):
     """Maturity stages shown with the TRL band each one stands for."""
 
     def label_from_instance(self, obj: MaturityStage) -> str:
-        if obj.trl_min == obj.trl_max:
-            return f"{obj.name}（TRL {obj.trl_min}）"
-        return f"{obj.name}（TRL {obj.trl_min}–{obj.trl_max}）"
+        return stage_label(obj)
 
 
 class ListingFilter(forms.Form):

@@ -14,15 +14,33 @@ from typing import Any
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.filters import money_bands
 from marketplace.models import (
     Achievement,
     Challenge,
     CooperationMode,
     Disclosure,
     ListingStatus,
+    MaturityStage,
     Need,
 )
 from search.analysis import strip_html
+
+StageRanges = tuple[tuple[int, int], ...]
+
+
+def stage_ranges() -> StageRanges:
+    """The TRL ranges of the active maturity stages (the list pages' 技术成熟度 filter)."""
+    return tuple(MaturityStage.objects.active().values_list("trl_min", "trl_max"))
+
+
+def trl_band(trl: int | None, ranges: StageRanges) -> str:
+    """The stage range a TRL falls in, as ``min-max`` (the TRL band facet); "" if none."""
+    if trl is not None:
+        for low, high in ranges:
+            if low <= trl <= high:
+                return f"{low}-{high}"
+    return ""
 
 
 @dataclass(frozen=True)
@@ -45,16 +63,23 @@ class DocumentType:
         """Every public id and its ``updated_at``: what the index should hold (reconcile)."""
         return dict(self.public_queryset().order_by().values_list("pk", "updated_at"))
 
-    def to_document(self, obj: Any) -> dict[str, Any]:
-        """A flat document: ``title``/``text`` are what is searched, the rest are facets."""
+    def to_document(self, obj: Any, *, stages: StageRanges | None = None) -> dict[str, Any]:
+        """A flat document: ``title``/``text`` are what is searched, the rest are facets
+        (``stages``: ``stage_ranges()``, read once by a caller doing many)."""
+        band = ""
         if self.model is Achievement:
             parts = [obj.summary, strip_html(obj.description), obj.problem, obj.advantages]
             parts += [obj.application_scope]
+            band = trl_band(obj.trl, stage_ranges() if stages is None else stages)
+            money = money_bands(obj.price, obj.price)
         elif self.model is Challenge:
             parts = [obj.background, obj.research_content, obj.deliverables]
             parts += [" ".join(f"{k.indicator}{k.unit}" for k in obj.kpis.all())]
+            bounty = obj.bounty_total or None  # no bounty given: 面议
+            money = money_bands(bounty, bounty)
         else:
             parts = [obj.description, obj.targets]
+            money = money_bands(obj.budget_min, obj.budget_max)
         parts.append(" ".join(obj.keywords or []))
         # An anonymised need must not reveal its enterprise, not even as a facet (spec §3).
         anonymous = self.model is Need and obj.disclosure != Disclosure.PUBLIC
@@ -74,6 +99,8 @@ class DocumentType:
                 if "cooperation_modes" in self.prefetch
                 else []
             ),
+            "trl_band": band,
+            "price_band": money,
             "published_at": obj.published_at.isoformat() if obj.published_at else None,
             # What the reconcile task compares with the row (search/reconcile.py).
             "updated_at": obj.updated_at.isoformat() if obj.updated_at else None,
@@ -110,8 +137,9 @@ def iter_documents(doc_type: DocumentType, ids: Iterable[int] | None = None):
     if doc_type.model in _ROW_FIELDS:
         yield from _documents_from_values(doc_type, qs)
         return
+    stages = stage_ranges()
     for obj in qs.iterator(chunk_size=500):  # prefetches apply per chunk
-        yield doc_type.to_document(obj)
+        yield doc_type.to_document(obj, stages=stages)
 
 
 # --- the rebuild's fast path: the same documents from plain rows ------------------------
@@ -121,8 +149,16 @@ def iter_documents(doc_type: DocumentType, ids: Iterable[int] | None = None):
 # (tests/search/test_database_backend.py compares the two): a change to to_document
 # for achievements or needs belongs here too.
 _ROW_FIELDS: dict[type[Model], tuple[str, ...]] = {
-    Achievement: ("summary", "description", "problem", "advantages", "application_scope"),
-    Need: ("description", "targets", "disclosure"),
+    Achievement: (
+        "summary",
+        "description",
+        "problem",
+        "advantages",
+        "application_scope",
+        "trl",
+        "price",
+    ),
+    Need: ("description", "targets", "disclosure", "budget_min", "budget_max"),
 }
 _COMMON_FIELDS = (
     "pk",
@@ -179,6 +215,7 @@ def _documents_from_values(doc_type: DocumentType, qs: QuerySet) -> Iterator[dic
         for i, (pk, name) in enumerate(CooperationMode.objects.values_list("pk", "name")):
             names[pk], order[pk] = name, i
     is_need = model is Need
+    stages = stage_ranges()
     iterator = rows.iterator(chunk_size=_CHUNK)
     while chunk := list(islice(iterator, _CHUNK)):
         modes = cooperation_mode_ids(model, [r[0] for r in chunk]) if with_modes else {}
@@ -186,13 +223,15 @@ def _documents_from_values(doc_type: DocumentType, qs: QuerySet) -> Iterator[dic
             (pk, title, keywords, tf_id, tf_name, tf_parent_id, tf_parent_name) = row[:7]
             (ind_id, ind_name, org_name, org_kind, org_region, published, updated) = row[7:14]
             if is_need:
-                description, targets, disclosure = row[14:]
+                description, targets, disclosure, budget_min, budget_max = row[14:]
                 parts = [description, targets]
                 anonymous = disclosure != Disclosure.PUBLIC
+                band, money = "", money_bands(budget_min, budget_max)
             else:
-                summary, description, problem, advantages, scope = row[14:]
+                summary, description, problem, advantages, scope, trl, price = row[14:]
                 parts = [summary, strip_html(description), problem, advantages, scope]
                 anonymous = False
+                band, money = trl_band(trl, stages), money_bands(price, price)
             parts.append(" ".join(keywords or []))
             mode_ids = modes.get(pk)
             if mode_ids and len(mode_ids) > 1:
@@ -211,6 +250,8 @@ def _documents_from_values(doc_type: DocumentType, qs: QuerySet) -> Iterator[dic
                 "organisation_kind": org_kind,
                 "region": org_region,
                 "cooperation_modes": [names[m] for m in mode_ids] if mode_ids else [],
+                "trl_band": band,
+                "price_band": money,
                 "published_at": published.isoformat() if published else None,
                 "updated_at": updated.isoformat() if updated else None,
                 "url": url(pk),

@@ -128,7 +128,7 @@ class CodeLists:
 
 def listing_text(doc_type: DocumentType, listing: Any) -> str:
     """What the listing says, as the index holds it: its title and text."""
-    doc = doc_type.to_document(listing)
+    doc = doc_type.to_document(listing, stages=())  # (no facet is read here)
     return f"{doc['title']}\n{doc['text']}"
 
 

@@ -1,21 +1,38 @@
 """How a facet and its values read to people: 高校 rather than ``university``, 温州市鹿城区
-rather than ``330302``. The index keeps the codes (filters and saved searches use them)."""
+rather than ``330302``, 小试（TRL 4–5） rather than ``4-5``. The index keeps the codes
+(filters and saved searches use them)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import OrganisationKind
 from accounts.regions import region_label
+from marketplace.filters import MONEY_BAND_LABELS, stage_label
+from marketplace.models import MaturityStage
 from search.documents import DOCUMENT_TYPES
 
 FACET_LABELS = {
     "type": _("类型"),
     "tech_field": _("技术领域"),
+    "trl_band": _("技术成熟度"),
+    "cooperation_modes": _("合作方式"),
+    "price_band": _("价格/预算"),
     "organisation_kind": _("机构类型"),
     "region": _("地区"),
-    "cooperation_modes": _("合作方式"),
 }
+
+
+def _band_names(facet: str) -> dict[str, str] | None:
+    """The bands of a band facet, named, in their own order (None: not a band facet)."""
+    if facet == "trl_band":
+        stages = MaturityStage.objects.active()
+        return {f"{s.trl_min}-{s.trl_max}": stage_label(s) for s in stages}
+    if facet == "price_band":
+        return {key: str(label) for key, label in MONEY_BAND_LABELS}
+    return None
 
 
 def value_label(facet: str, value: str) -> str:
@@ -27,4 +44,16 @@ def value_label(facet: str, value: str) -> str:
         return str(OrganisationKind(value).label) if value in OrganisationKind.values else value
     if facet == "region":
         return region_label(value)
-    return value
+    bands = _band_names(facet)
+    return bands.get(value, value) if bands is not None else value
+
+
+def facet_values(facet: str, counts: dict[str, int]) -> list[dict[str, Any]]:
+    """A facet's values with their names and counts: bands in their own order (cheap
+    to dear, early to late), every other facet by count as the backend gave them."""
+    bands = _band_names(facet)
+    if bands is None:
+        return [{"value": v, "label": value_label(facet, v), "count": n} for v, n in counts.items()]
+    order = {key: i for i, key in enumerate(bands)}
+    ranked = sorted(counts.items(), key=lambda kv: order.get(kv[0], len(order)))
+    return [{"value": v, "label": bands.get(v, v), "count": n} for v, n in ranked]

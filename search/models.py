@@ -37,6 +37,8 @@ class SearchEntry(models.Model):
     organisation_kind = models.CharField(_("机构类型"), max_length=20, blank=True)
     region = models.CharField(_("行政区划"), max_length=12, blank=True)
     cooperation_modes = models.JSONField(_("合作方式"), default=list, blank=True)
+    trl_band = models.CharField(_("技术成熟度"), max_length=20, blank=True)
+    price_band = models.JSONField(_("价格/预算"), default=list, blank=True)
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
     # The listing's updated_at when indexed: the reconcile task compares it (spec §5).
     updated_at = models.DateTimeField(_("更新时间"), null=True, blank=True)

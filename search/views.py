@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from search import service
 from search.backends.base import FACETS, SORTS
 from search.documents import DOCUMENT_TYPES
-from search.facet_labels import FACET_LABELS, value_label
+from search.facet_labels import FACET_LABELS, facet_values
 from search.pages import site_pages
 
 PAGE_SIZE = 20
@@ -52,9 +52,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
             "name": name,
             "label": FACET_LABELS[name],
             "selected": type_filter if name == "type" else filters.get(name),
-            "values": [
-                {"value": v, "label": value_label(name, v), "count": n} for v, n in values.items()
-            ],
+            "values": facet_values(name, values),
         }
         for name, values in (result.facets.items() if result else [])
         if values

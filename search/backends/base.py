@@ -34,7 +34,16 @@ class SearchResult:
 
 
 # Facets every backend counts (spec §5); keys of ``filters`` are the same names.
-FACETS = ("type", "tech_field", "organisation_kind", "region", "cooperation_modes")
+FACETS = (
+    "type",
+    "tech_field",
+    "trl_band",
+    "cooperation_modes",
+    "price_band",
+    "organisation_kind",
+    "region",
+)
+LIST_FACETS = ("cooperation_modes", "price_band")  # a listing may have several values
 SORTS = ("relevance", "newest", "oldest")
 
 

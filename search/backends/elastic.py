@@ -70,6 +70,8 @@ MAPPING = {
         "organisation_kind": {"type": "keyword"},
         "region": {"type": "keyword"},
         "cooperation_modes": {"type": "keyword"},
+        "trl_band": {"type": "keyword"},
+        "price_band": {"type": "keyword"},
         "published_at": {"type": "date"},
         "updated_at": {"type": "date", "index": False},  # read back by the reconcile task
         "url": {"type": "keyword", "index": False},
@@ -112,8 +114,10 @@ def _cut(hits: list[dict], wanted: int, size: int) -> int | None:
 
 
 def _facet_counts(response: Any) -> dict[str, dict[str, int]]:
+    """Facet value → documents; "" (no value: a need has no TRL) is no value, as in
+    the database backend's count."""
     return {
-        name: {b["key"]: b["doc_count"] for b in agg["buckets"]}
+        name: {b["key"]: b["doc_count"] for b in agg["buckets"] if b["key"] != ""}
         for name, agg in response.get("aggregations", {}).items()
     }
 
@@ -279,6 +283,7 @@ class TermStats:
 
 
 _STATS: dict[tuple[str, str, str], TermStats] = {}
+_MAPPED: set[tuple[str, str]] = set()  # (url, alias) whose mapping has every MAPPING field
 
 
 def forget_term_stats(url: str | None = None, prefix: str | None = None) -> None:
@@ -313,9 +318,16 @@ class ElasticsearchBackend(SearchBackend):
         return name
 
     def _ensure_alias(self, type_name: str) -> None:
-        if not self.client.indices.exists_alias(name=self.alias(type_name)):
+        alias = self.alias(type_name)
+        if not self.client.indices.exists_alias(name=alias):
             name = self._create_index(type_name)
-            self.client.indices.put_alias(index=name, name=self.alias(type_name))
+            self.client.indices.put_alias(index=name, name=alias)
+        elif (self.url, alias) not in _MAPPED:
+            # An index made before a field joined MAPPING gets the field before anything
+            # is written (else it would be mapped dynamically, as text); listings not
+            # written since have no value for it until the next rebuild.
+            self.client.indices.put_mapping(index=alias, properties=MAPPING["properties"])
+        _MAPPED.add((self.url, alias))
 
     def write(
         self,

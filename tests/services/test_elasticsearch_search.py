@@ -1,15 +1,18 @@
 """Search features against the real Elasticsearch 9: facets, highlights, fallback grams,
 alias swaps, and the same ranking as the database backend (CI runs it; no mocks)."""
 
+import copy
 import json
+from decimal import Decimal
 
 import pytest
 
 from marketplace.models import CooperationMode
 from search import service
-from search.backends import get_backend
+from search.backends import elastic, get_backend
 from search.tasks import index_objects
 from tests import factories
+from tests.search.test_facet_bands import banded_market, check_band_facets
 
 pytestmark = [pytest.mark.elasticsearch, pytest.mark.django_db]
 
@@ -148,3 +151,29 @@ def test_search_eval_on_elasticsearch_matches_the_database_and_cleans_up(
     for metric in ("MRR@10", "Recall@10", "nDCG@10", "queries"):
         assert es[metric] == db[metric], metric
     assert set(client.indices.get(index="*", expand_wildcards="open")) == indices_before
+
+
+def test_trl_and_price_bands_on_elasticsearch(elasticsearch_backend, client):
+    market = banded_market()
+    elasticsearch_backend.rebuild()
+    check_band_facets("elasticsearch", market, client)
+
+
+def test_an_index_made_before_the_band_fields_gets_them_on_the_next_write(elasticsearch_backend):
+    """Written to before a rebuild, the band fields must be keywords, not dynamic text."""
+    old = copy.deepcopy(elastic.MAPPING)
+    del old["properties"]["trl_band"], old["properties"]["price_band"]
+    alias = elasticsearch_backend.alias("achievement")
+    es = elasticsearch_backend.client
+    es.indices.create(index=f"{alias}-old", mappings=old, settings=elastic.INDEX_SETTINGS)
+    es.indices.put_alias(index=f"{alias}-old", name=alias)
+    elastic._MAPPED.discard((elasticsearch_backend.url, alias))
+    item = factories.achievement(
+        factories.organisation(), title="压力传感器小试", trl=5, price=Decimal("300000")
+    )
+    index_objects("achievement", [item.pk])
+    fields = es.indices.get_mapping(index=alias)[f"{alias}-old"]["mappings"]["properties"]
+    assert fields["trl_band"] == fields["price_band"] == {"type": "keyword"}
+    result = service.search("传感器", type_filter="achievement", facets=True)
+    assert result.facets["trl_band"] == {"4-5": 1}
+    assert result.facets["price_band"] == {"10-50": 1}

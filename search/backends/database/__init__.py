@@ -17,6 +17,7 @@ from django.db import connection, transaction
 
 from search.backends.base import (
     FACETS,
+    LIST_FACETS,
     Progress,
     Ranked,
     Ranking,
@@ -47,6 +48,8 @@ COLUMNS = (
     "organisation_kind",
     "region",
     "cooperation_modes",
+    "trl_band",
+    "price_band",
     "published_at",
     "updated_at",
 )
@@ -65,7 +68,7 @@ def _row_values(row: dict[str, Any]) -> list[Any]:
         **row,
         "doc_type": row["type"],
         "object_id": row["id"],
-        "cooperation_modes": json.dumps(row.get("cooperation_modes") or [], ensure_ascii=False),
+        **{f: json.dumps(row.get(f) or [], ensure_ascii=False) for f in LIST_FACETS},
     }
     for f in FIELDS:
         values[f"{f}_len"] = len(row[f].split())
@@ -75,8 +78,9 @@ def _row_values(row: dict[str, Any]) -> list[Any]:
 
 def _facet_row(values: tuple) -> dict[str, Any]:
     row = dict(zip(_FACET_COLUMNS, values, strict=True))
-    modes = row["cooperation_modes"] or []  # text on SQLite, jsonb (a list already) on PostgreSQL
-    row["cooperation_modes"] = json.loads(modes) if isinstance(modes, str) else modes
+    for name in LIST_FACETS:
+        listed = row[name] or []  # text on SQLite, jsonb (a list already) on PostgreSQL
+        row[name] = json.loads(listed) if isinstance(listed, str) else listed
     return row
 
 
@@ -162,9 +166,9 @@ class DatabaseBackend(SearchBackend):
         marks = ", ".join(["%s"] * len(types))
         clauses, params = [f"e.doc_type IN ({marks})"], list(types)
         for name, value in (filters or {}).items():
-            if name == "cooperation_modes":
+            if name in LIST_FACETS:
                 # JSON list of names: match the quoted name inside it.
-                clauses.append("CAST(e.cooperation_modes AS TEXT) LIKE %s")
+                clauses.append(f"CAST(e.{name} AS TEXT) LIKE %s")
                 params.append("%" + json.dumps(value, ensure_ascii=False) + "%")
             elif name in _FACET_COLUMNS and name != "type":
                 clauses.append(f"e.{_FACET_COLUMNS[name]} = %s")

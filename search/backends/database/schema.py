@@ -49,7 +49,20 @@ def sqlite_statements(table: str, *, temporary: bool = False) -> list[str]:
 
 
 def sqlite_drop_statements(table: str) -> list[str]:
-    return [f"DROP TABLE IF EXISTS {fts_table(table, f)}" for f in FIELDS]
+    out: list[str] = []
+    for f in FIELDS:
+        fts = fts_table(table, f)
+        out += [f"DROP TRIGGER IF EXISTS {fts}_{event}" for event in ("ai", "ad", "au")]
+        out.append(f"DROP TABLE IF EXISTS {fts}")
+    return out
+
+
+def sqlite_refill_statements(table: str) -> list[str]:
+    """Index the rows already in ``table`` (new FTS5 tables over an existing table)."""
+    return [
+        f"INSERT INTO {fts_table(table, f)}({fts_table(table, f)}) VALUES('rebuild')"
+        for f in FIELDS
+    ]
 
 
 def postgres_statements(table: str) -> list[str]:
