@@ -227,3 +227,18 @@ class DictionaryWord(models.Model):
         from search.staff_words import clean_word
 
         self.word = clean_word(self.word)
+
+
+class DictionaryReindex(models.Model):
+    """A dictionary word whose listings could not be queued for re-indexing (the broker
+    was down): the periodic reconcile task re-indexes them (search/staff_words.py)."""
+
+    word = models.CharField(_("词语"), max_length=30, unique=True)
+    created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("待重新索引的词语")
+        verbose_name_plural = _("待重新索引的词语")
+
+    def __str__(self) -> str:
+        return self.word

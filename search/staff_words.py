@@ -29,7 +29,8 @@ from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
 from search import analysis
-from search.models import DictionaryWord, SearchEntry
+from search.backends.base import SearchUnavailable
+from search.models import DictionaryReindex, DictionaryWord, SearchEntry
 
 logger = logging.getLogger(__name__)
 
@@ -143,18 +144,25 @@ def pages_containing(words: Iterable[str]) -> list:
     return pages
 
 
-def reindex(words: list[str]) -> int:
+def reindex(words: list[str], *, inline: bool = False) -> int:
     """Re-index what contains ``words`` with the dictionary as it is now (a Celery task's
-    body); the listings go through the usual indexing task, in batches."""
+    body). The listings go through the usual indexing task, in batches, or are indexed
+    here (``inline``: the reconcile task catching up, which runs when the broker is up)."""
     from wagtail.search import index
 
+    from search.backends import indexing_backends
     from search.receivers import enqueue_index
 
     refresh(force=True)
     count = 0
     for type_name, ids in listings_containing(words).items():
         for start in range(0, len(ids), _BATCH):
-            enqueue_index(type_name, ids[start : start + _BATCH])
+            batch = ids[start : start + _BATCH]
+            if inline:
+                for backend in indexing_backends():
+                    backend.index(type_name, batch)
+            else:
+                enqueue_index(type_name, batch)
         count += len(ids)
     for page in pages_containing(words):
         index.insert_or_update_object(page)
@@ -168,8 +176,27 @@ def _enqueue_reindex(words: list[str]) -> None:
 
     try:
         reindex_dictionary_words.delay(words)
-    except Exception:  # noqa: BLE001 — broker down: log; the word is saved and used already
+    except Exception:  # noqa: BLE001 — broker down: the word is saved and used already
         logger.exception("Could not enqueue re-indexing for dictionary words %s", words)
+        # No listing changed, so the reconcile task would not see the miss: it is written
+        # down for it.
+        DictionaryReindex.objects.bulk_create(
+            [DictionaryReindex(word=w) for w in words], ignore_conflicts=True
+        )
+
+
+def catch_up() -> int:
+    """Re-index what the words written down by ``_enqueue_reindex`` touch (reconcile)."""
+    pending = dict(DictionaryReindex.objects.values_list("word", "pk"))
+    if not pending:
+        return 0
+    try:
+        count = reindex(sorted(pending), inline=True)
+    except SearchUnavailable:  # Elasticsearch down: the words stay written down for next time
+        logger.warning("Dictionary re-indexing postponed: search backend unavailable")
+        return 0
+    DictionaryReindex.objects.filter(pk__in=pending.values()).delete()
+    return count
 
 
 @receiver(pre_save, sender=DictionaryWord)

@@ -39,9 +39,12 @@ def rebuild_index() -> int:
 
 @shared_task
 def reconcile_index() -> dict[str, int]:
-    """Beat (every 30 minutes): index what was missed, delete what should be gone."""
+    """Beat (every 30 minutes): index what was missed (dictionary words too), delete what
+    should be gone."""
     reports = reconcile.reconcile_all()
     return {
+        # Dictionary words whose re-indexing could not be queued when staff saved them.
+        "dictionary": staff_words.catch_up(),
         "indexed": sum(r.indexed for r in reports),
         "removed": sum(r.removed for r in reports),
         "errors": sum(bool(r.error) for r in reports),

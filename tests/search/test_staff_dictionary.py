@@ -273,3 +273,33 @@ def test_editing_only_the_note_indexes_nothing_again(
             {"word": WORD, "frequency": "8000", "note": "来自储能企业的建议"},
         )
     assert reindexed == [[WORD]]  # the frequency changes how text is cut; the note does not
+
+
+def test_a_word_saved_while_the_broker_is_down_is_caught_up_by_the_reconcile_task(
+    client, personas, django_capture_on_commit_callbacks, caplog
+):
+    from config.celery import app as celery_app
+    from search.models import DictionaryReindex
+    from search.tasks import reconcile_index
+    from tests.search.test_reconcile import _forget_broker_connections
+
+    listing = _listing(personas, django_capture_on_commit_callbacks, "园区能源系统", TEXT)
+    url, eager = celery_app.conf.broker_url, celery_app.conf.task_always_eager
+    celery_app.conf.broker_url, celery_app.conf.task_always_eager = "redis://127.0.0.1:9/0", False
+    _forget_broker_connections()
+    try:
+        response = _add_in_admin(client, personas, django_capture_on_commit_callbacks)
+    finally:
+        celery_app.conf.broker_url, celery_app.conf.task_always_eager = url, eager
+        _forget_broker_connections()
+    assert response.status_code == 302  # the save stood
+    assert analysis.query_words(WORD) == [WORD]  # and the word is used at once
+    assert "Could not enqueue re-indexing" in caplog.text
+    assert WORD not in _entry_words(listing)  # but the listing was not indexed again
+    assert list(DictionaryReindex.objects.values_list("word", flat=True)) == [WORD]
+
+    report = reconcile_index()  # the periodic task, with the broker back
+    assert report["dictionary"] == 1
+    assert WORD in _entry_words(listing)
+    assert not DictionaryReindex.objects.exists()
+    assert reconcile_index()["dictionary"] == 0

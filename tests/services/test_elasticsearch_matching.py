@@ -96,7 +96,7 @@ def test_updates_missed_while_elasticsearch_was_down_are_caught_up(
     assert {h.title for h in behind.hits} == {kept.title, withdrawn.title}
 
     report = reconcile_index()
-    assert report == {"indexed": 1, "removed": 1, "errors": 0}
+    assert report == {"dictionary": 0, "indexed": 1, "removed": 1, "errors": 0}
     caught_up = service.search("石墨烯")
     assert caught_up.backend == "elasticsearch"
     assert {h.title for h in caught_up.hits} == {kept.title, new.title}
@@ -110,6 +110,24 @@ def test_reconcile_while_elasticsearch_is_down_reports_and_changes_nothing(
     report = reconcile_index()
     assert report["errors"] == len(DOCUMENT_TYPES)  # every document type, on Elasticsearch
     assert report["indexed"] == 1  # the database index caught up all the same
+
+
+def test_dictionary_words_wait_for_elasticsearch_to_come_back(elasticsearch_backend, settings):
+    """A word whose re-indexing was missed stays written down while Elasticsearch is down."""
+    from search.models import DictionaryReindex, DictionaryWord
+
+    DictionaryWord.objects.bulk_create([DictionaryWord(word="光伏储氢一体机")])
+    DictionaryReindex.objects.create(word="光伏储氢一体机")
+    factories.achievement(factories.organisation(), summary="新型光伏储氢一体机的控制。")
+    url = settings.ELASTICSEARCH_URL
+    settings.ELASTICSEARCH_URL = CLOSED_PORT
+    assert reconcile_index()["dictionary"] == 0
+    assert DictionaryReindex.objects.count() == 1  # kept for the next run
+    settings.ELASTICSEARCH_URL = url
+    assert reconcile_index()["dictionary"] == 1
+    assert not DictionaryReindex.objects.exists()
+    found = service.search("光伏储氢一体机")
+    assert found.backend == "elasticsearch" and found.count == 1
 
 
 def ids(result) -> list[int]:
