@@ -7,7 +7,6 @@ background (search/staff_words.py). Access is the bureau role, as for the code l
 from __future__ import annotations
 
 from django import forms
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -93,20 +92,10 @@ class DictionaryBulkAddView(StaffPageView):
         form = BulkAddForm(request.POST)
         if not form.is_valid():  # the pasted text comes back with the reasons
             return self.render_to_response(self.get_context_data(form=form))
-        entries = form.cleaned_data["words"]
-        with transaction.atomic():
-            known = set(
-                DictionaryWord.objects.filter(word__in=[w for w, _f in entries]).values_list(
-                    "word", flat=True
-                )
-            )
-            new = [DictionaryWord(word=w, frequency=f) for w, f in entries if w not in known]
-            DictionaryWord.objects.bulk_create(new, ignore_conflicts=True)  # no signals: once
-            staff_words.words_changed(w.word for w in new)
+        added, known = staff_words.add_words(form.cleaned_data["words"])
         messages.success(
             request,
-            _("已添加 %(added)d 个词，%(known)d 个已在词典中。")
-            % {"added": len(new), "known": len(known)}
+            _("已添加 %(added)d 个词，%(known)d 个已在词典中。") % {"added": added, "known": known}
             + " "
             + str(REINDEX_NOTE),
         )

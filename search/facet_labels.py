@@ -35,25 +35,36 @@ def _band_names(facet: str) -> dict[str, str] | None:
     return None
 
 
-def value_label(facet: str, value: str) -> str:
-    """A facet value as shown; a value the site has no name for shows as it is."""
-    if facet == "type":
-        doc_type = DOCUMENT_TYPES.get(value)
-        return str(doc_type.label) if doc_type else value
-    if facet == "organisation_kind":
-        return str(OrganisationKind(value).label) if value in OrganisationKind.values else value
-    if facet == "region":
-        return region_label(value)
-    bands = _band_names(facet)
-    return bands.get(value, value) if bands is not None else value
+class Names:
+    """Facet values by name, for one page: each band facet's names are read once."""
 
+    def __init__(self) -> None:
+        self._bands: dict[str, dict[str, str] | None] = {}
 
-def facet_values(facet: str, counts: dict[str, int]) -> list[dict[str, Any]]:
-    """A facet's values with their names and counts: bands in their own order (cheap
-    to dear, early to late), every other facet by count as the backend gave them."""
-    bands = _band_names(facet)
-    if bands is None:
-        return [{"value": v, "label": value_label(facet, v), "count": n} for v, n in counts.items()]
-    order = {key: i for i, key in enumerate(bands)}
-    ranked = sorted(counts.items(), key=lambda kv: order.get(kv[0], len(order)))
-    return [{"value": v, "label": bands.get(v, v), "count": n} for v, n in ranked]
+    def bands(self, facet: str) -> dict[str, str] | None:
+        if facet not in self._bands:
+            self._bands[facet] = _band_names(facet)
+        return self._bands[facet]
+
+    def label(self, facet: str, value: str) -> str:
+        """A facet value as shown; a value the site has no name for shows as it is."""
+        if facet == "type":
+            doc_type = DOCUMENT_TYPES.get(value)
+            return str(doc_type.label) if doc_type else value
+        if facet == "organisation_kind":
+            kinds = OrganisationKind
+            return str(kinds(value).label) if value in kinds.values else value
+        if facet == "region":
+            return region_label(value)
+        bands = self.bands(facet)
+        return bands.get(value, value) if bands is not None else value
+
+    def values(self, facet: str, counts: dict[str, int]) -> list[dict[str, Any]]:
+        """A facet's values with their names and counts: bands in their own order (cheap
+        to dear, early to late), every other facet by count as the backend gave them."""
+        bands = self.bands(facet)
+        ranked = list(counts.items())
+        if bands is not None:
+            order = {key: i for i, key in enumerate(bands)}
+            ranked.sort(key=lambda kv: order.get(kv[0], len(order)))
+        return [{"value": v, "label": self.label(facet, v), "count": n} for v, n in ranked]

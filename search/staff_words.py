@@ -234,6 +234,21 @@ def word_deleted(sender, instance: DictionaryWord, **kwargs) -> None:
     words_changed([instance.word])
 
 
+def add_words(entries: list[tuple[str, int | None]]) -> tuple[int, int]:
+    """Add checked words (``parse_lines``) at once; those already in the dictionary are
+    left as they are. One re-indexing for all of them. Returns (added, already there)."""
+    with transaction.atomic():
+        known = set(
+            DictionaryWord.objects.filter(word__in=[w for w, _f in entries]).values_list(
+                "word", flat=True
+            )
+        )
+        new = [DictionaryWord(word=w, frequency=f) for w, f in entries if w not in known]
+        DictionaryWord.objects.bulk_create(new, ignore_conflicts=True)  # no signals: once
+        words_changed(w.word for w in new)
+    return len(new), len(known)
+
+
 def parse_lines(text: str) -> tuple[list[tuple[str, int | None]], list[str]]:
     """Words (with their frequency, if given) of one word a line, ``词语 [词频]``, each
     once; or the reason for every line that cannot be added (then nothing should be)."""

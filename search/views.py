@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from search import service
 from search.backends.base import FACETS, SORTS
 from search.documents import DOCUMENT_TYPES
-from search.facet_labels import FACET_LABELS, facet_values
+from search.facet_labels import FACET_LABELS, Names
 from search.pages import site_pages
 
 PAGE_SIZE = 20
@@ -47,12 +47,13 @@ def search_page(request: HttpRequest) -> HttpResponse:
     type_labels = {t.name: t.label for t in DOCUMENT_TYPES.values()}
     for hit in result.hits if result else []:
         hit.type_label = type_labels.get(hit.type, "")
+    names = Names()
     facets = [
         {
             "name": name,
             "label": FACET_LABELS[name],
             "selected": type_filter if name == "type" else filters.get(name),
-            "values": facet_values(name, values),
+            "values": names.values(name, values),
         }
         for name, values in (result.facets.items() if result else [])
         if values

@@ -17,7 +17,7 @@ from lib.errors import DomainError
 from search import saved as saved_searches
 from search.backends.base import FACETS
 from search.documents import DOCUMENT_TYPES
-from search.facet_labels import value_label
+from search.facet_labels import Names
 
 PAGE_SIZE = 50
 
@@ -33,10 +33,11 @@ def search_url(saved) -> str:
 def saved_list(request: HttpRequest) -> HttpResponse:
     rows = list(saved_searches.saved_searches_of(request.user))
     labels = {t.name: t.label for t in DOCUMENT_TYPES.values()}
+    names = Names()
     for row in rows:
         row.search_url = search_url(row)
         row.type_label = labels.get(row.doc_type, "")
-        row.filter_labels = [value_label(name, value) for name, value in row.filters.items()]
+        row.filter_labels = [names.label(name, value) for name, value in row.filters.items()]
     return render(
         request,
         "search/saved.html",

@@ -84,3 +84,23 @@ def test_the_profile_page_leads_to_saved_searches_and_match_alerts(client, perso
     assert 'href="/search/alerts/"' in section and "匹配提醒" in section
     assert client.get("/search/saved/").status_code == 200
     assert client.get("/search/alerts/").status_code == 200
+
+
+def test_saved_searches_name_their_bands_in_a_fixed_number_of_queries(client, personas):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(personas.outsider)
+
+    def page_queries(n: int) -> tuple[int, str]:
+        for i in range(SavedSearch.objects.count(), n):
+            SavedSearch.objects.create(
+                user=personas.outsider, query=f"传感器{i}", filters={"trl_band": "4-5"}
+            )
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get("/search/saved/").content.decode()
+        return len(queries), page
+
+    one, page = page_queries(1)
+    assert "· 小试（TRL 4–5）" in page
+    assert page_queries(4)[0] == one  # the stage names are read once, however many rows
