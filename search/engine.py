@@ -4,7 +4,8 @@ needs and challenges for an achievement, each with a per-factor explanation.
 1. Candidates by text: the source's title and text become a match query
    (``search.matching``: its most telling words plus feedback words) ranked
    by the configured backend, which falls back to the database backend when
-   Elasticsearch cannot answer.
+   Elasticsearch cannot answer; the first candidates are re-ranked by topic
+   similarity to the source (``search.topics``).
 2. The candidates are loaded from the database: only published listings
    survive (an index a moment behind never shows a withdrawn one), never the
    source itself, never a match the source's organisation dismissed.
@@ -217,10 +218,9 @@ def _candidates(backend: SearchBackend, text: str, types: list[str], limit: int)
         if clause.field == WORDS:
             weights[clause.term] = weights.get(clause.term, 0.0) + clause.weight
     source_words = set(analysis.words(text))
-    ranking = backend.rank(query, types=types, limit=limit, with_words=True, count=False)
     return [
         Candidate(r.type, r.id, r.score, _shared_terms(source_words, weights, r))
-        for r in ranking.items
+        for r in matching.ranked(backend, query, text, types=types, limit=limit)
     ]
 
 

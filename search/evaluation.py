@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from search import matching
+from search import indexing, matching, topics
 from search.backends.base import SearchBackend
+from search.query import WORDS
 
 TYPE = "achievement"
 
@@ -94,9 +95,17 @@ def _documents(corpus: list[dict[str, str]]) -> Iterator[dict[str, Any]]:
         }
 
 
+def corpus_topics(corpus: list[dict[str, str]]) -> topics.TopicModel | None:
+    """The topic model of a benchmark corpus, fitted as the site's is on its listings."""
+    return topics.fit(
+        indexing.analysed(d.get("title") or "", d.get("text") or "")[WORDS] for d in corpus
+    )
+
+
 @contextmanager
 def temporary_index(backend_name: str, corpus: list[dict[str, str]]) -> Iterator[SearchBackend]:
-    """The corpus in an index of its own, removed afterwards whatever happens."""
+    """The corpus in an index of its own, with a topic model of its own, removed
+    afterwards whatever happens."""
     suffix = uuid.uuid4().hex[:12]
     if backend_name == "elasticsearch":
         from search.backends.elastic import ElasticsearchBackend
@@ -104,6 +113,7 @@ def temporary_index(backend_name: str, corpus: list[dict[str, str]]) -> Iterator
         es = ElasticsearchBackend(prefix=f"eval-{suffix}")
         try:
             es.write(TYPE, _documents(corpus), remove=[], refresh=True)
+            es.topics = corpus_topics(corpus)
             yield es
         finally:
             es.drop()
@@ -115,6 +125,7 @@ def temporary_index(backend_name: str, corpus: list[dict[str, str]]) -> Iterator
     try:
         db.write(TYPE, _documents(corpus), remove=[])
         db.optimise()
+        db.topics = corpus_topics(corpus)
         yield db
     finally:
         db.drop_temporary()

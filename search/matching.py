@@ -5,9 +5,10 @@ weighted by (1 + log tf) · idf in the index it is matched against, the top
 ``MATCH_TERMS`` kept, weights scaled to the best one. A description rarely uses
 the very words of the listing that answers it, so the query is then widened by
 pseudo-relevance feedback: the words that stand out in the best first-round
-matches are added with a lower weight. The full matching engine (field, TRL,
-budget, cooperation-mode and region fit, explanations, dismissals) builds on
-``match_query``/``match``.
+matches are added with a lower weight. The best matches of that query are then
+re-ranked by topic similarity to the description (``ranked``, search/topics.py).
+The full matching engine (field, TRL, budget, cooperation-mode and region fit,
+explanations, dismissals) builds on ``match_query``/``ranked``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 
-from search import analysis
+from search import analysis, topics
 from search.backends.base import Ranked, Ranking, SearchBackend
 from search.query import WORDS, Query, weighted_words
 
@@ -86,9 +87,22 @@ def match_query(text: str, backend: SearchBackend, *, types: list[str] | None = 
     return weighted_words(weights, title_weight=MATCH_TITLE_WEIGHT)
 
 
+def ranked(
+    backend: SearchBackend, query: Query, text: str, *, types: list[str], limit: int
+) -> list[Ranked]:
+    """The best ``limit`` listings for ``query`` (the match query of ``text``), with their
+    words, the first ones re-ranked by topic similarity to ``text`` (search/topics.py)."""
+    model = backend.topic_model()
+    size = max(limit, topics.WINDOW) if model else limit
+    # A ranking, no total.
+    ranking = backend.rank(query, types=types, limit=size, with_words=True, count=False)
+    return topics.rerank(ranking.items, analysis.query_words(text), model)[:limit]
+
+
 def match(backend: SearchBackend, text: str, *, types: list[str], limit: int = 10) -> Ranking:
     """Listings of ``types`` ranked for the description ``text``."""
     query = match_query(text, backend, types=types)
     if not query:
         return Ranking(count=0, items=[])
-    return backend.rank(query, types=types, limit=limit, count=False)  # a ranking, no total
+    items = ranked(backend, query, text, types=types, limit=limit)
+    return Ranking(count=len(items), items=items)

@@ -242,3 +242,21 @@ class DictionaryReindex(models.Model):
 
     def __str__(self) -> str:
         return self.word
+
+
+class TopicSpace(models.Model):
+    """The site's topic model (主题模型, search/topics.py): which words go together in the
+    listings, fitted from the database index; only the newest row is kept."""
+
+    created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
+    documents = models.PositiveIntegerField(_("文档数"))
+    words = models.PositiveIntegerField(_("词数"))
+    dimensions = models.PositiveSmallIntegerField(_("主题数"))
+    data = models.BinaryField(_("模型数据"))
+
+    class Meta:
+        verbose_name = _("主题模型")
+        verbose_name_plural = _("主题模型")
+
+    def __str__(self) -> str:
+        return f"{self.documents} × {self.words} → {self.dimensions}"

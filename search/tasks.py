@@ -7,7 +7,7 @@ from smtplib import SMTPException
 from celery import shared_task
 from django.db import DatabaseError
 
-from search import digest, reconcile, staff_words
+from search import digest, reconcile, staff_words, topics
 from search.backends import SearchUnavailable, indexing_backends
 
 
@@ -34,7 +34,17 @@ def reindex_dictionary_words(words: list[str]) -> int:
 
 @shared_task
 def rebuild_index() -> int:
-    return max(backend.rebuild() for backend in indexing_backends())
+    count = max(backend.rebuild() for backend in indexing_backends())
+    topics.refit()
+    return count
+
+
+@shared_task
+def refit_topics() -> int:
+    """Beat (daily): learn the topics again from the listings as they are now; returns
+    the number of listings the model was fitted on (0: too few for a model)."""
+    model = topics.refit()
+    return model.documents if model else 0
 
 
 @shared_task

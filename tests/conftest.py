@@ -8,7 +8,7 @@ import pytest
 from django.core.cache import cache
 
 from config.celery import app as celery_app
-from search import analysis, staff_words
+from search import analysis, staff_words, topics
 from tests import factories
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "") == "1"
@@ -51,6 +51,23 @@ def _staff_dictionary(monkeypatch):
     if analysis.staff_words():
         analysis.set_staff_words([])
     staff_words._version = None
+
+
+@pytest.fixture(autouse=True)
+def _topic_model(monkeypatch):
+    """The same for the topic model (search/topics.py): a test starts as if the check
+    had just found none, so rankings are the text scores unless the test fits one."""
+    monkeypatch.setattr(topics, "_checked_at", float("inf"))
+    monkeypatch.setattr(topics, "_model", None)
+    monkeypatch.setattr(topics, "_model_id", None)
+
+
+@pytest.fixture
+def small_topic_models(monkeypatch):
+    """Topic models of a few dozen listings of three subjects (tests/search/topic_corpus.py);
+    the site's need 1,000 listings."""
+    monkeypatch.setattr(topics, "MIN_DOCUMENTS", 20)
+    monkeypatch.setattr(topics, "DIMENSIONS", 3)
 
 
 @pytest.fixture

@@ -170,6 +170,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # spec §5: index updates missed while the broker or Elasticsearch was down.
     "search-reconcile": {"task": "search.tasks.reconcile_index", "schedule": 30 * 60},
+    # spec §5: the topic model that re-ranks search and match results, fitted again at night.
+    "search-refit-topics": {
+        "task": "search.tasks.refit_topics",
+        "schedule": crontab(hour=3, minute=30),
+    },
     # spec §5: the daily digest of new matches and saved-search results (07:30 local time).
     "search-match-digests": {
         "task": "search.tasks.send_match_digests",

@@ -5,8 +5,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from search import topics
 from search.highlight import snippet
-from search.query import Query, build_search_query
+from search.query import WORDS, Query, build_search_query
 
 
 class SearchUnavailable(Exception):
@@ -82,8 +83,17 @@ def count_facets(rows: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
     return {k: dict(sorted(v.items(), key=lambda kv: (-kv[1], kv[0]))) for k, v in out.items()}
 
 
+SITE_TOPICS = "site"
+
+
 class SearchBackend:
     name = "base"
+    # The topic model that re-ranks this index's results (search/topics.py): the site's
+    # (SITE_TOPICS), or the one fitted on a benchmark corpus for an isolated index.
+    topics: topics.TopicModel | str | None = SITE_TOPICS
+
+    def topic_model(self) -> topics.TopicModel | None:
+        return topics.current() if isinstance(self.topics, str) else self.topics
 
     # --- what each backend implements ----------------------------------------------
     def rank(
@@ -138,15 +148,26 @@ class SearchBackend:
     ) -> SearchResult:
         started = time.monotonic()
         query = build_search_query(q)
+        offset = (page - 1) * page_size
+        # The first results of a relevance ranking are re-ranked by topic (search/topics.py):
+        # a page that starts inside that window is cut from the re-ranked list.
+        model = (
+            self.topic_model() if sort == "relevance" and query and offset < topics.WINDOW else None
+        )
         ranking = self.rank(
             query,
             types=types,
             filters=filters,
             sort=sort,
-            offset=(page - 1) * page_size,
-            limit=page_size,
+            offset=0 if model else offset,
+            limit=max(topics.WINDOW, offset + page_size) if model else page_size,
             facets=facets,
+            with_words=model is not None,
         )
+        if model:
+            words = [c.term for c in query.clauses if c.field == WORDS]
+            reranked = topics.rerank(ranking.items, words, model)
+            ranking.items = reranked[offset : offset + page_size]
         terms, fallback = query.highlight_terms, query.fallback_highlight_terms
         hits = [
             SearchHit(

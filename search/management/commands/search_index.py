@@ -4,9 +4,11 @@ Shadows django-elasticsearch-dsl's command of the same name: ours knows both
 backends and swaps aliases instead of deleting the live index first.
 """
 
+import time
+
 from django.core.management.base import BaseCommand, CommandError
 
-from search import staff_words
+from search import staff_words, topics
 from search.backends import SearchUnavailable, get_backend, indexing_backends
 
 
@@ -46,4 +48,17 @@ class Command(BaseCommand):
             self.stdout.write("")
             self.stdout.write(
                 self.style.SUCCESS(f"Indexed {count} documents ({search_backend.name}).")
+            )
+        started = time.monotonic()
+        model = topics.refit()  # from the database index, which every rebuild keeps current
+        if model is None:
+            self.stdout.write(
+                f"Topic model: none (it needs {topics.MIN_DOCUMENTS} documents sharing words)."
+            )
+        else:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Topic model: {model.documents} documents, {len(model.words)} words, "
+                    f"{model.dimensions} topics ({time.monotonic() - started:.1f} s)."
+                )
             )

@@ -1,0 +1,170 @@
+"""Topic similarity re-ranks the first results (search/topics.py): what a searcher sees."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from search import evaluation, matching, topics
+from search.models import SearchEntry, TopicSpace
+from search.tasks import refit_topics
+from tests.search.topic_corpus import search_ids, subject_corpus
+
+pytestmark = pytest.mark.django_db
+
+
+def cosine(a: np.ndarray, b: np.ndarray) -> float:
+    return float(a @ b)
+
+
+def test_words_used_together_point_the_same_way(small_topic_models):
+    corpus = subject_corpus()
+    model = evaluation.corpus_topics(corpus)
+    assert model is not None and model.dimensions == 3
+    cathode, electrolyte, rice = (model.vector([w]) for w in ("正极", "电解液", "水稻"))
+    assert cosine(cathode, electrolyte) > 0.9  # never in the same listing as often as not
+    assert abs(cosine(cathode, rice)) < 0.2
+    # A listing's vector: the subject of most of its words.
+    assert cosine(model.vector(["容量", "锂电池", "正极"]), cathode) > 0.9
+    assert model.vector(["没有的词"]) is None
+
+
+def test_a_listing_on_the_querys_subject_moves_above_one_that_only_shares_the_word(
+    small_topic_models,
+):
+    corpus = subject_corpus()
+    with evaluation.temporary_index("database", corpus) as backend:
+        assert backend.topics is not None
+        reranked = search_ids(backend, corpus, "容量", page_size=30)
+        model, backend.topics = backend.topics, None
+        text_only = search_ids(backend, corpus, "容量", page_size=30)
+    # By text alone the short rice listing comes first; by subject it falls behind every
+    # battery listing that says 容量.
+    assert text_only[0] == "rice-capacity"
+    assert reranked.index("battery-capacity") < reranked.index("rice-capacity")
+    assert all(i.startswith("battery") for i in reranked[: reranked.index("rice-capacity")])
+    assert sorted(reranked) == sorted(text_only)  # the same results, in another order
+    assert model.documents == len(corpus)
+
+
+def test_pages_of_a_reranked_search_follow_one_another(small_topic_models):
+    corpus = subject_corpus(per_subject=60)  # 30 battery listings say 容量: past the window
+    with evaluation.temporary_index("database", corpus) as backend:
+        whole = backend.search("容量", types=["achievement"], page=1, page_size=50)
+        pages = [search_ids(backend, corpus, "容量", page=p, page_size=7) for p in (1, 2, 3, 4, 5)]
+    assert whole.count == 32
+    assert [i for page in pages for i in page] == [corpus[h.id - 1]["id"] for h in whole.hits]
+    scores = [h.score for h in whole.hits]
+    assert scores == sorted(scores, reverse=True)  # across the window's edge too
+    assert len(set(scores[: topics.WINDOW])) > 2
+
+
+def test_without_enough_listings_there_is_no_model_and_the_text_order_stands(monkeypatch):
+    monkeypatch.setattr(topics, "DIMENSIONS", 3)
+    corpus = subject_corpus()
+    assert len(corpus) < topics.MIN_DOCUMENTS
+    with evaluation.temporary_index("database", corpus) as backend:
+        assert backend.topics is None
+        assert search_ids(backend, corpus, "容量")[0] == "rice-capacity"
+
+
+def test_a_match_list_prefers_listings_on_the_descriptions_subject(small_topic_models, monkeypatch):
+    # The feedback round already leans towards the subject of the first matches; without
+    # it, the topic step is seen alone.
+    monkeypatch.setattr(matching, "FEEDBACK_DOCS", 0)
+    corpus = subject_corpus()
+    description = "寻求提高容量的技术。"
+
+    def match_ids(backend) -> list[str]:
+        ranking = matching.match(backend, description, types=["achievement"], limit=10)
+        return [corpus[r.id - 1]["id"] for r in ranking.items]
+
+    with evaluation.temporary_index("database", corpus) as backend:
+        reranked = match_ids(backend)
+        backend.topics = None
+        text_only = match_ids(backend)
+    assert text_only[0] == "rice-capacity"
+    assert len(reranked) == 10 and all(i.startswith("battery") for i in reranked)
+
+
+def _entries(corpus):
+    """The corpus as the site's database index (as if it were the site's listings)."""
+    from search.backends.database import DatabaseBackend
+
+    DatabaseBackend().write(
+        "achievement",
+        (
+            {"id": n, "type": "achievement", "title": d["id"], "text": d["text"], "url": ""}
+            | {"cooperation_modes": [], "published_at": None}
+            for n, d in enumerate(corpus, start=1)
+        ),
+        remove=[],
+    )
+
+
+def test_the_site_model_is_fitted_from_the_index_stored_and_read_by_other_processes(
+    small_topic_models,
+):
+    _entries(subject_corpus())
+    assert refit_topics() == 122
+    stored = TopicSpace.objects.get()
+    assert (stored.documents, stored.dimensions) == (122, 3)
+    fitted = topics.current()
+    topics.forget()  # another process: nothing loaded yet
+    loaded = topics.current()
+    assert loaded is not fitted and loaded.words == fitted.words
+    assert np.allclose(loaded.vector(["正极"]), fitted.vector(["正极"]), atol=1e-3)
+    # Fitted again: one row, the newest.
+    topics.refit()
+    assert TopicSpace.objects.count() == 1 and TopicSpace.objects.get().pk != stored.pk
+
+
+def test_a_site_that_shrank_below_the_minimum_loses_its_model(small_topic_models, monkeypatch):
+    _entries(subject_corpus())
+    topics.refit()
+    SearchEntry.objects.filter(object_id__gt=10).delete()
+    assert refit_topics() == 0
+    assert not TopicSpace.objects.exists()
+    topics.forget()
+    assert topics.current() is None
+
+
+def test_the_search_box_uses_the_site_model_once_it_is_fitted(small_topic_models):
+    from search.backends import get_backend
+
+    corpus = subject_corpus()
+    _entries(corpus)
+    backend = get_backend("database")
+    before = [
+        h.title for h in backend.search("容量", types=["achievement"], page=1, page_size=5).hits
+    ]
+    topics.refit()
+    after = [
+        h.title for h in backend.search("容量", types=["achievement"], page=1, page_size=5).hits
+    ]
+    assert before[0] == "rice-capacity"
+    assert "rice-capacity" not in after
+
+
+def test_a_rebuild_fits_the_topic_model_and_says_so(small_topic_models, monkeypatch):
+    from tests import factories
+
+    monkeypatch.setattr(topics, "MIN_DOCUMENTS", 3)
+    monkeypatch.setattr(topics, "MAX_SHARE", 0.5)  # four listings: words in two of them
+    monkeypatch.setattr(topics, "DIMENSIONS", 2)
+    org = factories.organisation()
+    for title in ("锂电池正极材料", "锂电池电解液", "水稻育种", "水稻灌溉"):
+        factories.achievement(org, title=title)
+    out = io.StringIO()
+    call_command("search_index", "--rebuild", stdout=out)
+    assert "Topic model: 4 documents" in out.getvalue()
+    assert TopicSpace.objects.get().documents == 4
+
+
+def test_the_topic_model_is_fitted_again_every_night():
+    entry = settings.CELERY_BEAT_SCHEDULE["search-refit-topics"]
+    assert entry["task"] == "search.tasks.refit_topics"
