@@ -163,6 +163,14 @@ def test_a_rebuild_fits_the_topic_model_and_says_so(small_topic_models, monkeypa
     call_command("search_index", "--rebuild", stdout=out)
     assert "Topic model: 4 documents" in out.getvalue()
     assert TopicSpace.objects.get().documents == 4
+    # Without --rebuild: the backends' health and the model in use.
+    out = io.StringIO()
+    call_command("search_index", stdout=out)
+    assert "Topic model: 4 documents, " in out.getvalue() and "fitted 20" in out.getvalue()
+    TopicSpace.objects.all().delete()
+    out = io.StringIO()
+    call_command("search_index", stdout=out)
+    assert "Topic model: none" in out.getvalue()
 
 
 def test_the_topic_model_is_fitted_again_every_night():

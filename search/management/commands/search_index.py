@@ -7,9 +7,12 @@ backends and swaps aliases instead of deleting the live index first.
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
+from django.utils import timezone
 
 from search import staff_words, topics
 from search.backends import SearchUnavailable, get_backend, indexing_backends
+from search.models import TopicSpace
 
 
 class Command(BaseCommand):
@@ -30,6 +33,7 @@ class Command(BaseCommand):
         if not rebuild:
             for search_backend in backends:
                 self.stdout.write(str(search_backend.health()))
+            self.stdout.write(self._topic_model())
             return
 
         def progress(done: int, total: int) -> None:
@@ -62,3 +66,17 @@ class Command(BaseCommand):
                     f"{model.dimensions} topics ({time.monotonic() - started:.1f} s)."
                 )
             )
+
+    @staticmethod
+    def _topic_model() -> str:
+        try:
+            fitted = TopicSpace.objects.defer("data").order_by("-pk").first()
+        except DatabaseError as exc:  # not migrated yet
+            return f"Topic model: unknown ({exc}; run manage.py migrate)."
+        if fitted is None:
+            return "Topic model: none (search_index --rebuild fits one)."
+        at = timezone.localtime(fitted.created_at).strftime("%Y-%m-%d %H:%M %Z")
+        return (
+            f"Topic model: {fitted.documents} documents, {fitted.words} words, "
+            f"{fitted.dimensions} topics, fitted {at}."
+        )
