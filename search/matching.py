@@ -3,10 +3,11 @@
 For now a description becomes a query of its most telling words: each word
 weighted by (1 + log tf) · idf in the index it is matched against, the top
 ``MATCH_TERMS`` kept, weights scaled to the best one. A description rarely uses
-the very words of the listing that answers it, so the query is then widened by
-pseudo-relevance feedback: the words that stand out in the best first-round
-matches are added with a lower weight. The best matches of that query are then
-re-ranked by topic similarity to the description (``ranked``, search/topics.py).
+the very words of the listing that answers it, so the best matches are then
+re-ranked by topic similarity to the description, widened by the topics of those
+matches (``ranked``, search/topics.py). A site too small for a topic model gets
+pseudo-relevance feedback in words instead: the words that stand out in the best
+first-round matches are added with a lower weight and the query is ranked again.
 The full matching engine (field, TRL, budget, cooperation-mode and region fit,
 explanations, dismissals) builds on ``match_query``/``ranked``.
 """
@@ -23,7 +24,7 @@ from search.query import WORDS, Query, weighted_words
 # Tuned on the development benchmarks (docs/benchmarks.md).
 MATCH_TERMS = 50
 MATCH_TITLE_WEIGHT = 0.0  # a description's words are not title words: the title field adds noise
-FEEDBACK_DOCS = 30
+FEEDBACK_DOCS = 30  # feedback in words: only without a topic model (match_query)
 FEEDBACK_TERMS = 50
 FEEDBACK_WEIGHT = 1.0
 
@@ -73,12 +74,18 @@ def feedback_weights(
 
 
 def match_query(text: str, backend: SearchBackend, *, types: list[str] | None = None) -> Query:
-    """The query a description stands for (what a need or challenge asks for)."""
+    """The query a description stands for (what a need or challenge asks for).
+
+    Feedback from the first matches comes in one of two ways. With a topic model,
+    ``ranked`` widens the description's topic by the topics of its best matches,
+    which needs no second round to the index. Without one (a site of fewer than
+    ``topics.MIN_DOCUMENTS`` listings), the words that stand out in the first round's
+    matches are added here, and the query is ranked again."""
     weights = term_weights(text, backend)
     if not weights:
         return Query()
     first = weighted_words(weights, title_weight=MATCH_TITLE_WEIGHT)
-    if FEEDBACK_DOCS and types:
+    if FEEDBACK_DOCS and types and backend.topic_model() is None:
         ranking = backend.rank(
             first, types=types, limit=FEEDBACK_DOCS, with_words=True, count=False
         )

@@ -73,22 +73,31 @@ def test_without_enough_listings_there_is_no_model_and_the_text_order_stands(mon
 
 
 def test_a_match_list_prefers_listings_on_the_descriptions_subject(small_topic_models, monkeypatch):
-    # The feedback round already leans towards the subject of the first matches; without
-    # it, the topic step is seen alone.
-    monkeypatch.setattr(matching, "FEEDBACK_DOCS", 0)
     corpus = subject_corpus()
     description = "寻求提高容量的技术。"
+    rounds: list[int] = []
 
     def match_ids(backend) -> list[str]:
+        rounds.clear()
         ranking = matching.match(backend, description, types=["achievement"], limit=10)
         return [corpus[r.id - 1]["id"] for r in ranking.items]
 
     with evaluation.temporary_index("database", corpus) as backend:
+        rank = backend.rank
+        backend.rank = lambda *args, **kwargs: rounds.append(1) or rank(*args, **kwargs)
         reranked = match_ids(backend)
+        assert len(rounds) == 1  # the topics of the first matches: no second round
         backend.topics = None
-        text_only = match_ids(backend)
-    assert text_only[0] == "rice-capacity"
+        word_feedback = match_ids(backend)
+        assert len(rounds) == 2  # without a model: feedback in words, ranked again
+        monkeypatch.setattr(matching, "FEEDBACK_DOCS", 0)
+        words_only = match_ids(backend)
+    # By the description's words alone, the short rice listing that says 容量 comes first;
+    # feedback from the first matches (in topics, or else in words) puts it behind the
+    # battery listings.
+    assert words_only[0] == "rice-capacity"
     assert len(reranked) == 10 and all(i.startswith("battery") for i in reranked)
+    assert "rice-capacity" not in word_feedback
 
 
 def _entries(corpus):
