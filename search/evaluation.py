@@ -113,7 +113,7 @@ def temporary_index(backend_name: str, corpus: list[dict[str, str]]) -> Iterator
         es = ElasticsearchBackend(prefix=f"eval-{suffix}")
         try:
             es.write(TYPE, _documents(corpus), remove=[], refresh=True)
-            es.topics = corpus_topics(corpus)
+            es.topic_source = corpus_topics(corpus)
             yield es
         finally:
             es.drop()
@@ -125,7 +125,7 @@ def temporary_index(backend_name: str, corpus: list[dict[str, str]]) -> Iterator
     try:
         db.write(TYPE, _documents(corpus), remove=[])
         db.optimise()
-        db.topics = corpus_topics(corpus)
+        db.topic_source = corpus_topics(corpus)
         yield db
     finally:
         db.drop_temporary()

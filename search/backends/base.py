@@ -90,10 +90,10 @@ class SearchBackend:
     name = "base"
     # The topic model that re-ranks this index's results (search/topics.py): the site's
     # (SITE_TOPICS), or the one fitted on a benchmark corpus for an isolated index.
-    topics: topics.TopicModel | str | None = SITE_TOPICS
+    topic_source: topics.TopicModel | str | None = SITE_TOPICS
 
     def topic_model(self) -> topics.TopicModel | None:
-        return topics.current() if isinstance(self.topics, str) else self.topics
+        return topics.current() if isinstance(self.topic_source, str) else self.topic_source
 
     # --- what each backend implements ----------------------------------------------
     def rank(

@@ -38,9 +38,9 @@ def test_a_listing_on_the_querys_subject_moves_above_one_that_only_shares_the_wo
 ):
     corpus = subject_corpus()
     with evaluation.temporary_index("database", corpus) as backend:
-        assert backend.topics is not None
+        assert backend.topic_source is not None
         reranked = search_ids(backend, corpus, "容量", page_size=30)
-        model, backend.topics = backend.topics, None
+        model, backend.topic_source = backend.topic_source, None
         text_only = search_ids(backend, corpus, "容量", page_size=30)
     # By text alone the short rice listing comes first; by subject it falls behind every
     # battery listing that says 容量.
@@ -68,7 +68,7 @@ def test_without_enough_listings_there_is_no_model_and_the_text_order_stands(mon
     corpus = subject_corpus()
     assert len(corpus) < topics.MIN_DOCUMENTS
     with evaluation.temporary_index("database", corpus) as backend:
-        assert backend.topics is None
+        assert backend.topic_source is None
         assert search_ids(backend, corpus, "容量")[0] == "rice-capacity"
 
 
@@ -87,7 +87,7 @@ def test_a_match_list_prefers_listings_on_the_descriptions_subject(small_topic_m
         backend.rank = lambda *args, **kwargs: rounds.append(1) or rank(*args, **kwargs)
         reranked = match_ids(backend)
         assert len(rounds) == 1  # the topics of the first matches: no second round
-        backend.topics = None
+        backend.topic_source = None
         word_feedback = match_ids(backend)
         assert len(rounds) == 2  # without a model: feedback in words, ranked again
         monkeypatch.setattr(matching, "FEEDBACK_DOCS", 0)

@@ -18,7 +18,7 @@ def test_elasticsearch_results_are_reranked_by_subject_like_the_databases(
         scores = [
             h.score for h in es.search("容量", types=["achievement"], page=1, page_size=40).hits
         ]
-        model, es.topics = es.topics, None
+        model, es.topic_source = es.topic_source, None
         text_only = search_ids(es, corpus, "容量", page_size=40)
     with evaluation.temporary_index("database", corpus) as db:
         database = search_ids(db, corpus, "容量", page_size=40)
@@ -39,7 +39,7 @@ def test_elasticsearch_match_lists_are_reranked_by_subject(
     corpus = subject_corpus()
     with evaluation.temporary_index("elasticsearch", corpus) as es:
         reranked = matching.match(es, "寻求提高容量的技术。", types=["achievement"], limit=10)
-        es.topics = None
+        es.topic_source = None
         monkeypatch.setattr(matching, "FEEDBACK_DOCS", 0)  # the description's words alone
         words_only = matching.match(es, "寻求提高容量的技术。", types=["achievement"], limit=10)
     assert corpus[words_only.items[0].id - 1]["id"] == "rice-capacity"
