@@ -39,6 +39,7 @@ from array import array
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from itertools import chain, repeat
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -67,14 +68,19 @@ _OVERSAMPLE = 20
 
 @dataclass(eq=False)
 class TopicModel:
-    """Word → topic projection: ``projection[i]`` is the topic row of ``words[i]``."""
+    """Word → topic projection: ``projection[i]`` is the topic row of ``words[i]``.
+
+    Stored in half precision; held in single precision, because converting the rows a
+    re-ranking gathers cost more than the rest of it (1.2 of 3.9 ms for 30 results at
+    100k listings) and the copy is 25 MB more a process at 42,000 words."""
 
     words: list[str]
     idf: np.ndarray  # float32, one per word
-    projection: np.ndarray  # float16, words × dimensions
+    projection: np.ndarray  # words × dimensions: float16 values, held as float32
     documents: int
 
     def __post_init__(self) -> None:
+        self.projection = np.ascontiguousarray(self.projection, dtype=np.float32)
         self._index = {w: i for i, w in enumerate(self.words)}
 
     @property
@@ -84,24 +90,27 @@ class TopicModel:
     def vectors(self, texts: list[Iterable[str]]) -> np.ndarray:
         """The unit topic vector of each text's words (texts × dimensions); a text with
         no known word has a zero row. One gather and one product for all the texts."""
-        found: list[int] = []
-        lengths = []
-        for words in texts:
-            known_ids = [i for i in map(self._index.get, words) if i is not None]
-            found.extend(known_ids)
-            lengths.append(len(known_ids))
-        if not found:
+        texts = [words if isinstance(words, list) else list(words) for words in texts]
+        # Each word's number, -1 for a word the model does not know (the lookups stay in C).
+        ids = np.fromiter(
+            chain.from_iterable(map(self._index.get, words, repeat(-1)) for words in texts),
+            dtype=np.int64,
+            count=sum(map(len, texts)),
+        )
+        text_of = np.repeat(np.arange(len(texts), dtype=np.int64), list(map(len, texts)))
+        known_ids = ids >= 0
+        if not known_ids.any():
             return np.zeros((len(texts), self.dimensions), dtype=np.float32)
         # (text, word) pairs with their counts, then the words the texts use between them.
-        pairs = np.repeat(np.arange(len(texts), dtype=np.int64), lengths) * len(self.words)
-        pairs, counts = np.unique(pairs + np.asarray(found, dtype=np.int64), return_counts=True)
+        pairs = text_of[known_ids] * len(self.words) + ids[known_ids]
+        pairs, counts = np.unique(pairs, return_counts=True)
         rows, cols = np.divmod(pairs, len(self.words))
         known, column = np.unique(cols, return_inverse=True)
         tfidf = sparse.csr_matrix(
             ((1 + np.log(counts)).astype(np.float32) * self.idf[cols], (rows, column)),
             shape=(len(texts), len(known)),
         )
-        out = np.asarray(tfidf @ self.projection[known].astype(np.float32), dtype=np.float32)
+        out = np.asarray(tfidf @ self.projection[known], dtype=np.float32)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.where(norms > 0, norms, 1)
 
@@ -116,7 +125,7 @@ class TopicModel:
             out,
             words=np.frombuffer("\n".join(self.words).encode(), dtype=np.uint8),
             idf=self.idf,
-            projection=self.projection,
+            projection=self.projection.astype(np.float16),
             documents=np.asarray([self.documents]),
         )
         return out.getvalue()

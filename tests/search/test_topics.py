@@ -31,6 +31,14 @@ def test_words_used_together_point_the_same_way(small_topic_models):
     # A listing's vector: the subject of most of its words.
     assert cosine(model.vector(["容量", "锂电池", "正极"]), cathode) > 0.9
     assert model.vector(["没有的词"]) is None
+    # Results are turned into vectors together: each as it would be alone, and one
+    # without a known word has none, whatever it is batched with.
+    texts = [["容量", "锂电池", "没有的词", "正极"], ["没有的词"], ["水稻", "水稻", "产量"]]
+    together = model.vectors(texts)
+    assert not together[1].any()
+    for text, row in zip(texts, together, strict=True):
+        alone = model.vector(text)
+        assert (alone is None and not row.any()) or np.allclose(row, alone, atol=1e-6)
 
 
 def test_a_listing_on_the_querys_subject_moves_above_one_that_only_shares_the_word(
@@ -126,7 +134,8 @@ def test_the_site_model_is_fitted_from_the_index_stored_and_read_by_other_proces
     topics.forget()  # another process: nothing loaded yet
     loaded = topics.current()
     assert loaded is not fitted and loaded.words == fitted.words
-    assert np.allclose(loaded.vector(["正极"]), fitted.vector(["正极"]), atol=1e-3)
+    # The same numbers in every process, whichever one fitted it.
+    assert np.array_equal(loaded.vector(["正极", "水稻"]), fitted.vector(["正极", "水稻"]))
     # Fitted again: one row, the newest.
     topics.refit()
     assert TopicSpace.objects.count() == 1 and TopicSpace.objects.get().pk != stored.pk
