@@ -91,6 +91,10 @@ TOP_RETRY_MARGIN = 50  # …and this many more if the tie goes on (then the full
 _ERRORS = (TransportError, ApiError)
 logger = logging.getLogger(__name__)
 BULK_TIMEOUT = 120  # seconds: a rebuild's bulk requests wait out merges on a busy machine
+# Bulk requests a rebuild keeps in flight. One shard indexes one request on one thread: with
+# one in flight, Elasticsearch waited for the next while the analysis held the other core
+# (1,361 → 1,740 documents/s at 100,000 listings on two cores with two; three: 1,611).
+BULK_IN_FLIGHT = 2
 MERGE_TIMEOUT = 3600  # …and its final merge into one segment (minutes for millions of listings)
 
 
@@ -170,12 +174,14 @@ def bulk_behind(
     chunk_size: int = 500,
     on_chunk: Callable[[int], None] | None = None,
 ) -> int:
-    """Bulk-index ``actions`` from a second thread while this one produces the next chunk.
+    """Bulk-index ``actions`` from ``BULK_IN_FLIGHT`` sender threads while this one
+    produces the next chunks.
 
     Producing (reading rows, analysing text) stays in the calling thread, which owns
-    the database connection; the sender thread only talks to Elasticsearch.
+    the database connection; the sender threads only talk to Elasticsearch. The first
+    failed chunk stops the production and is raised here.
     """
-    chunks: queue.Queue[list | None] = queue.Queue(maxsize=2)
+    chunks: queue.Queue[list | None] = queue.Queue(maxsize=2 * BULK_IN_FLIGHT)
     errors: list[BaseException] = []
 
     def send() -> None:
@@ -186,8 +192,12 @@ def bulk_behind(
                 except BaseException as exc:  # noqa: BLE001 — re-raised in the caller
                     errors.append(exc)
 
-    sender = threading.Thread(target=send, name="es-bulk", daemon=True)
-    sender.start()
+    senders = [
+        threading.Thread(target=send, name=f"es-bulk-{n}", daemon=True)
+        for n in range(BULK_IN_FLIGHT)
+    ]
+    for sender in senders:
+        sender.start()
     done, chunk = 0, []
     try:
         for action in actions:
@@ -203,8 +213,10 @@ def bulk_behind(
             chunks.put(chunk)
             done += len(chunk)
     finally:
-        chunks.put(None)
-        sender.join()
+        for _ in senders:
+            chunks.put(None)  # one end mark per sender
+        for sender in senders:
+            sender.join()
     if errors:
         raise errors[0]
     return done

@@ -149,6 +149,36 @@ def test_a_failed_rebuild_leaves_the_live_index_alone_and_nothing_half_built(
     assert service.search("机器人").count == 1  # the old index still answers
 
 
+def _bulk_actions(index: str, n: int, bad: set[int], pulled: list[int]):
+    for i in range(n):
+        pulled.append(i)
+        when = "not a date" if i in bad else "2026-01-01T00:00:00+08:00"
+        yield {"_index": index, "_id": i, "_source": {"id": i, "published_at": when}}
+
+
+def test_bulk_loading_with_requests_in_flight_sends_every_listing_once(elasticsearch_backend):
+    assert elastic.BULK_IN_FLIGHT > 1  # else this would not test requests side by side
+    index = elasticsearch_backend._create_index("achievement")
+    progress, pulled = [], []
+    actions = _bulk_actions(index, 1234, bad=set(), pulled=pulled)
+    done = elastic.bulk_behind(
+        elasticsearch_backend.client, actions, chunk_size=100, on_chunk=progress.append
+    )
+    assert done == 1234 and progress == list(range(100, 1201, 100))
+    elasticsearch_backend.client.indices.refresh(index=index)
+    assert elasticsearch_backend.client.count(index=index)["count"] == 1234
+
+
+def test_a_failed_bulk_request_stops_the_loading_and_is_raised(elasticsearch_backend):
+    index = elasticsearch_backend._create_index("achievement")
+    pulled: list[int] = []
+    actions = _bulk_actions(index, 100_000, bad={5}, pulled=pulled)
+    with pytest.raises(elastic.helpers.BulkIndexError):
+        elastic.bulk_behind(elasticsearch_backend.client, actions, chunk_size=100)
+    # Production stopped soon after the failure, not at the end of the listings.
+    assert len(pulled) < 5_000
+
+
 def test_listings_of_two_types_with_the_same_id_are_removed_apart(elasticsearch_backend):
     org = factories.organisation()
     achievement = factories.achievement(org, title="海水淡化反渗透膜")
