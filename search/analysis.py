@@ -11,10 +11,13 @@ so the database and Elasticsearch see exactly the same words (spec §5):
   never reads the database, so forked analysis workers can use it).
 * ``grams``: CJK single characters and character bigrams, the fallback that lets
   an unusual term (one the dictionary splits differently) still find something.
+* ``fingerprint``: what else the token streams depend on, so stored streams can be
+  reused while it holds.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 import logging
 import re
@@ -24,6 +27,7 @@ import unicodedata
 from array import array
 from collections.abc import Iterable
 from functools import lru_cache
+from importlib.metadata import version
 from pathlib import Path
 
 import opencc
@@ -160,6 +164,23 @@ def reset() -> None:
     global _segmenter
     with _lock:
         _segmenter = None
+
+
+def fingerprint() -> str:
+    """A digest of what a listing's token streams depend on besides its title and text.
+
+    This module and search/indexing.py (the code), the dictionary file and the versions
+    of the segmenter and the converter. Streams stored under the same fingerprint, for
+    the same title and text, are what analysing again would give. The staff words are
+    not part of it: a staff word re-indexes the listings it changes (search/staff_words.py).
+    """
+    digest = hashlib.blake2b(digest_size=8)
+    here = Path(__file__).resolve()
+    for path in (here, here.with_name("indexing.py"), dictionary_path()):
+        digest.update(path.read_bytes() if path.exists() else b"-")
+    for package in ("rjieba", "OpenCC"):
+        digest.update(version(package).encode())
+    return digest.hexdigest()
 
 
 def staff_words() -> tuple[tuple[str, int | None], ...]:

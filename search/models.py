@@ -29,6 +29,9 @@ class SearchEntry(models.Model):
     words_len = models.PositiveIntegerField(default=0)
     title_words_len = models.PositiveIntegerField(default=0)
     grams_len = models.PositiveIntegerField(default=0)
+    # search.analysis.fingerprint() when the token columns were written: an
+    # Elasticsearch rebuild reuses them while it holds (search/indexing.py).
+    analysis = models.CharField(_("分析版本"), max_length=16, blank=True)
     # Facets.
     tech_field = models.CharField(_("技术领域"), max_length=100, blank=True)
     tech_subfield = models.CharField(_("技术子领域"), max_length=100, blank=True)

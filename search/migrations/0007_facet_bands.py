@@ -2,22 +2,7 @@
 
 from django.db import migrations, models
 
-from search.backends.database import schema
-
-
-def drop_sqlite_fulltext(apps, schema_editor):
-    """SQLite adds a NOT NULL column by remaking the table, which drops the triggers that
-    keep the FTS5 tables in step: they are taken down first and rebuilt afterwards."""
-    if schema_editor.connection.vendor == "sqlite":
-        for statement in schema.sqlite_drop_statements(schema.SITE_TABLE):
-            schema_editor.execute(statement)
-
-
-def create_sqlite_fulltext(apps, schema_editor):
-    if schema_editor.connection.vendor == "sqlite":
-        table = schema.SITE_TABLE
-        for statement in schema.sqlite_statements(table) + schema.sqlite_refill_statements(table):
-            schema_editor.execute(statement)
+from search.backends.database.schema import create_sqlite_fulltext, drop_sqlite_fulltext
 
 
 class Migration(migrations.Migration):

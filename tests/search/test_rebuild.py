@@ -47,3 +47,78 @@ def test_the_rebuild_command_shows_progress_and_the_count():
     out = StringIO()
     call_command("search_index", "--rebuild", "--backend", "database", "--workers", "2", stdout=out)
     assert "1/1" in out.getvalue() and "Indexed 1 documents (database)." in out.getvalue()
+
+
+# --- an Elasticsearch rebuild reads unchanged streams from the database index -------------
+def _reused(type_name: str) -> list[dict]:
+    from functools import partial
+
+    from search.documents import DOCUMENT_TYPES, iter_documents
+    from search.indexing import reusing_rows
+
+    stored = partial(DatabaseBackend().stored_streams, type_name)
+    return list(reusing_rows(iter_documents(DOCUMENT_TYPES[type_name]), stored))
+
+
+def _analysed(type_name: str) -> list[dict]:
+    from search.documents import DOCUMENT_TYPES, iter_documents
+
+    return list(index_rows(iter_documents(DOCUMENT_TYPES[type_name])))
+
+
+def _tamper(listing, **columns) -> None:
+    from search.models import SearchEntry
+
+    doc_type = listing._meta.model_name
+    assert SearchEntry.objects.filter(doc_type=doc_type, object_id=listing.pk).update(**columns)
+
+
+def test_stored_streams_give_exactly_the_documents_a_fresh_analysis_gives():
+    org = factories.organisation()
+    for n in range(4):
+        factories.achievement(
+            org, title=f"柔性壓力傳感器第{n}代", summary="<p>可穿戴ＰＭ２.５监测，精度±1%。</p>"
+        )
+        factories.need(org, title=f"注塑件翘曲控制{n}", description="C++ 控制程序与機器視覺")
+    backend: DatabaseBackend = get_backend("database")
+    assert backend.rebuild() == 8
+    for type_name in ("achievement", "need"):
+        ids = [row["id"] for row in _analysed(type_name)]
+        assert set(backend.stored_streams(type_name, ids)) == set(ids)  # all of them reused
+        assert _reused(type_name) == _analysed(type_name)
+
+
+def test_streams_are_reused_only_for_an_unchanged_text_and_the_same_analysis():
+    from marketplace.models import Achievement
+
+    org = factories.organisation()
+    kept = factories.achievement(org, title="石墨烯导热膜")
+    edited = factories.achievement(org, title="钙钛矿太阳能电池")
+    older = factories.achievement(org, title="固态电解质薄膜")
+    assert get_backend("database").rebuild() == 3
+    # Marks in the stored streams show which were reused rather than analysed again.
+    for listing in (kept, edited, older):
+        _tamper(listing, words="标记词")
+    _tamper(older, analysis="0" * 16)  # written by another analysis (code or dictionary)
+    # Changed without the index hearing of it (a queryset update sends no signal).
+    Achievement.objects.filter(pk=edited.pk).update(title="钙钛矿叠层电池")
+
+    rows = {row["id"]: row for row in _reused("achievement")}
+    assert rows[kept.pk]["words"] == "标记词"
+    assert "叠层" in rows[edited.pk]["words"].split()
+    assert "固态" in rows[older.pk]["words"].split()
+    assert rows[edited.pk] == index_row(rows[edited.pk])
+
+
+def test_the_analysis_fingerprint_follows_the_dictionary_file(settings, tmp_path):
+    from search import analysis
+
+    before = analysis.fingerprint()
+    assert analysis.fingerprint() == before
+    custom = tmp_path / "words.txt"
+    custom.write_text("钙钛矿叠层 10\n", encoding="utf-8")
+    settings.SEARCH_USER_DICTIONARY = str(custom)
+    first = analysis.fingerprint()
+    assert first != before
+    custom.write_text("钙钛矿叠层 10\n固态电解质 10\n", encoding="utf-8")
+    assert analysis.fingerprint() not in (before, first)

@@ -149,6 +149,35 @@ def test_a_failed_rebuild_leaves_the_live_index_alone_and_nothing_half_built(
     assert service.search("机器人").count == 1  # the old index still answers
 
 
+def test_a_merge_that_fails_while_the_next_type_loads_leaves_that_type_s_live_index(
+    elasticsearch_backend, monkeypatch
+):
+    org = factories.organisation()
+    factories.achievement(org, title="工业机器人视觉定位系统")
+    factories.need(org, title="机器人抓取需求")
+    elasticsearch_backend.rebuild()
+    before = _indexes(elasticsearch_backend)
+    factories.achievement(org, title="机器人焊接工艺")
+    factories.need(org, title="机器人打磨需求")
+    finish = ElasticsearchBackend._finish
+
+    def merge_fails_for_achievements(self, type_name, new_index):
+        if type_name == "achievement":
+            raise elastic.TransportError("the merge timed out")
+        finish(self, type_name, new_index)
+
+    monkeypatch.setattr(ElasticsearchBackend, "_finish", merge_fails_for_achievements)
+    with pytest.raises(SearchUnavailable):
+        elasticsearch_backend.rebuild()
+    after = _indexes(elasticsearch_backend)
+    # The achievements' live index is the old one, the needs' the new; nothing else is left.
+    assert len(after) == len(DOCUMENT_TYPES)
+    assert {i for i in after if "-achievement-" in i} == {i for i in before if "-achievement-" in i}
+    assert {i for i in after if "-need-" in i}.isdisjoint(before)
+    assert service.search("机器人", type_filter="achievement").count == 1
+    assert service.search("机器人", type_filter="need").count == 2
+
+
 def _bulk_actions(index: str, n: int, bad: set[int], pulled: list[int]):
     for i in range(n):
         pulled.append(i)
@@ -267,3 +296,26 @@ def test_search_bench_reports_elasticsearch_s_own_time_beside_the_whole(elastics
         assert figures["n"] in (3, 4)
         assert 0 <= figures["es_took_p50_ms"] <= figures["es_took_p95_ms"] <= figures["p95_ms"]
     assert len(result["load_average"]) == 3
+
+
+def test_a_rebuild_takes_unchanged_streams_from_the_database_index_and_analyses_the_rest(
+    elasticsearch_backend,
+):
+    from marketplace.models import Achievement
+    from search.backends import get_backend
+    from search.models import SearchEntry
+
+    org = factories.organisation()
+    kept = factories.achievement(org, title="石墨烯导热膜的连续化制备")
+    edited = factories.achievement(org, title="钙钛矿太阳能电池")
+    get_backend("database").rebuild()
+    # A mark in the stored words shows the rebuild read them rather than analysing again.
+    SearchEntry.objects.filter(object_id=kept.pk).update(words="石墨烯 xyzzy")
+    # Changed without the index hearing of it: the stored streams are stale.
+    Achievement.objects.filter(pk=edited.pk).update(title="固态电解质薄膜")
+
+    assert elasticsearch_backend.rebuild() == 2
+    assert _keys(service.search("xyzzy")) == [("achievement", kept.pk)]
+    assert _keys(service.search("固态电解质")) == [("achievement", edited.pk)]
+    old_title = service.search("钙钛矿")
+    assert old_title.backend == "elasticsearch" and old_title.count == 0

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
+from search import analysis
 from search.backends.base import (
     FACETS,
     LIST_FACETS,
@@ -26,7 +27,7 @@ from search.backends.base import (
 )
 from search.backends.database import schema, sql_postgres, sql_sqlite
 from search.documents import DOCUMENT_TYPES, iter_documents
-from search.indexing import analysed_rows
+from search.indexing import Streams, analysed_rows
 from search.query import FIELDS, Query
 
 COLUMNS = (
@@ -41,6 +42,7 @@ COLUMNS = (
     "words_len",
     "title_words_len",
     "grams_len",
+    "analysis",
     "tech_field",
     "tech_subfield",
     "industry",
@@ -61,6 +63,7 @@ _ORDER = {
     "oldest": "e.published_at ASC NULLS LAST, e.id ASC",
 }
 _BATCH = 500
+_READ_BATCH = 2000  # ids in one IN (…), at most (the database's parameter limit caps it)
 
 
 def _row_values(row: dict[str, Any]) -> list[Any]:
@@ -117,7 +120,10 @@ class DatabaseBackend(SearchBackend):
             # The analysis and (PostgreSQL) the tsvectors are the CPU work: worker
             # processes do both when there are any (sql.extra_values is module-level).
             analysed = analysed_rows(rows, workers=workers, extra=sql.extra_values)
-            values = (_row_values({**doc, **streams}) + extra for doc, streams, extra in analysed)
+            made = {"analysis": analysis.fingerprint()}
+            values = (
+                _row_values({**doc, **streams, **made}) + extra for doc, streams, extra in analysed
+            )
             # Whole batches: the documents are read on this same connection, which
             # cannot run a query while a COPY is open.
             while batch := list(islice(values, _BATCH)):
@@ -153,6 +159,25 @@ class DatabaseBackend(SearchBackend):
                     progress(done, total)
         self.optimise()
         return done
+
+    def stored_streams(self, type_name: str, ids: list[int]) -> dict[int, tuple[str, str, Streams]]:
+        """``id → (title, text, token streams)`` of the entries of ``ids`` whose streams
+        the current analysis wrote (search.analysis.fingerprint)."""
+        fields = ", ".join(FIELDS)
+        found: dict[int, tuple[str, str, Streams]] = {}
+        batch = min(_READ_BATCH, (connection.features.max_query_params or _READ_BATCH) - 2)
+        with connection.cursor() as cursor:
+            for start in range(0, len(ids), batch):
+                chunk = ids[start : start + batch]
+                marks = ", ".join(["%s"] * len(chunk))
+                cursor.execute(
+                    f"SELECT object_id, title, text, {fields} FROM {self.table} "
+                    f"WHERE doc_type = %s AND analysis = %s AND object_id IN ({marks})",
+                    [type_name, analysis.fingerprint(), *chunk],
+                )
+                for object_id, title, text, *streams in cursor.fetchall():
+                    found[object_id] = (title, text, dict(zip(FIELDS, streams, strict=True)))
+        return found
 
     def versions(self, type_name: str) -> dict[int, Any]:
         with connection.cursor() as cursor:

@@ -114,3 +114,19 @@ def backward_statements(vendor: str, table: str = SITE_TABLE) -> list[str]:
     if vendor == "postgresql":
         return postgres_drop_statements(table)
     return []
+
+
+# --- migrations that add a column to the entry table ---------------------------------------
+def drop_sqlite_fulltext(apps, schema_editor) -> None:
+    """SQLite adds a NOT NULL column by remaking the table, which drops the triggers that
+    keep the FTS5 tables in step: a migration takes them down first (RunPython) and
+    builds them again afterwards (``create_sqlite_fulltext``)."""
+    if schema_editor.connection.vendor == "sqlite":
+        for statement in sqlite_drop_statements(SITE_TABLE):
+            schema_editor.execute(statement)
+
+
+def create_sqlite_fulltext(apps, schema_editor) -> None:
+    if schema_editor.connection.vendor == "sqlite":
+        for statement in sqlite_statements(SITE_TABLE) + sqlite_refill_statements(SITE_TABLE):
+            schema_editor.execute(statement)
