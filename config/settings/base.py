@@ -8,6 +8,7 @@ console and media on the local disk. ``DATABASE_URL``, ``REDIS_URL`` /
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -204,6 +205,11 @@ if SEARCH_BACKEND == "elasticsearch" and not ELASTICSEARCH_URL:
     raise EnvError("SEARCH_BACKEND=elasticsearch needs ELASTICSEARCH_URL.")
 # Index names are <prefix>-<document>; tests use a random prefix.
 SEARCH_INDEX_PREFIX = env_str("SEARCH_INDEX_PREFIX", "kechuang")
+# Analyzer of the original title and text in Elasticsearch (not used by the ranking, which
+# indexes the site's own words): smartcn or ik_max_word where the cluster has that plugin.
+SEARCH_TEXT_ANALYZER = env_str("ELASTICSEARCH_TEXT_ANALYZER", "standard")
+if not re.fullmatch(r"[a-z][a-z0-9_]*", SEARCH_TEXT_ANALYZER):
+    raise EnvError("ELASTICSEARCH_TEXT_ANALYZER must be an analyzer name, such as smartcn.")
 ELASTICSEARCH_DSL = {
     "default": {
         "hosts": ELASTICSEARCH_URL or "http://127.0.0.1:9200",

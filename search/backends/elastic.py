@@ -61,7 +61,8 @@ MAPPING = {
     "properties": {
         "id": {"type": "long"},
         "type": {"type": "keyword"},
-        # Original text, standard analyzer (CJK as single characters): ad-hoc queries.
+        # Original text for queries of one's own, not for the ranking: standard analyzer
+        # (CJK as single characters) unless settings.SEARCH_TEXT_ANALYZER names another.
         "title": {"type": "text", "analyzer": "standard"},
         "text": {"type": "text", "analyzer": "standard"},
         **{f: _TOKENS for f in FIELDS},
@@ -80,6 +81,16 @@ MAPPING = {
     },
 }
 INDEX_SETTINGS = {"number_of_shards": 1, "number_of_replicas": 0}
+TEXT_FIELDS = ("title", "text")  # their analyzer is a setting
+
+
+def mapping() -> dict[str, Any]:
+    """MAPPING with the original text analysed by ``settings.SEARCH_TEXT_ANALYZER`` (a
+    plugin's, such as smartcn, where the cluster has it)."""
+    text = {"type": "text", "analyzer": settings.SEARCH_TEXT_ANALYZER}
+    return {**MAPPING, "properties": {**MAPPING["properties"], **dict.fromkeys(TEXT_FIELDS, text)}}
+
+
 _FACET_FIELDS = {name: name for name in FACETS}
 _SORTS = {
     "relevance": ["_score", {"published_at": {"order": "desc", "missing": "_last"}}],
@@ -328,7 +339,7 @@ class ElasticsearchBackend(SearchBackend):
     # --- writing ---------------------------------------------------------------
     def _create_index(self, type_name: str) -> str:
         name = f"{self.alias(type_name)}-{timezone.now():%Y%m%d%H%M%S%f}"
-        self.client.indices.create(index=name, mappings=MAPPING, settings=INDEX_SETTINGS)
+        self.client.indices.create(index=name, mappings=mapping(), settings=INDEX_SETTINGS)
         return name
 
     def _ensure_alias(self, type_name: str) -> None:
@@ -339,8 +350,10 @@ class ElasticsearchBackend(SearchBackend):
         elif (self.url, alias) not in _MAPPED:
             # An index made before a field joined MAPPING gets the field before anything
             # is written (else it would be mapped dynamically, as text); listings not
-            # written since have no value for it until the next rebuild.
-            self.client.indices.put_mapping(index=alias, properties=MAPPING["properties"])
+            # written since have no value for it until the next rebuild. The original
+            # text's fields were always there, and keep their analyzer until a rebuild.
+            added = {k: v for k, v in MAPPING["properties"].items() if k not in TEXT_FIELDS}
+            self.client.indices.put_mapping(index=alias, properties=added)
         _MAPPED.add((self.url, alias))
 
     def write(

@@ -105,6 +105,18 @@ def test_site_refuses_to_start_with_a_mistyped_database_url(tmp_path):
     assert "DATABASE_URL" in result.stderr
 
 
+def test_an_analyzer_name_that_could_not_be_one_stops_the_site(tmp_path):
+    result = _django(["check"], ELASTICSEARCH_TEXT_ANALYZER="smart cn")
+    assert result.returncode != 0
+    assert "ELASTICSEARCH_TEXT_ANALYZER" in result.stderr
+    fine = _django(
+        ["check"],
+        ELASTICSEARCH_TEXT_ANALYZER="ik_max_word",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    )
+    assert fine.returncode == 0, fine.stderr
+
+
 def test_production_refuses_the_default_secret_key():
     result = _django(["check"], DJANGO_SETTINGS_MODULE="config.settings.production")
     assert result.returncode != 0

@@ -9,7 +9,7 @@ import pytest
 
 from marketplace.models import CooperationMode
 from search import service
-from search.backends import elastic, get_backend
+from search.backends import SearchUnavailable, elastic, get_backend
 from search.tasks import index_objects
 from tests import factories
 from tests.search.test_facet_bands import banded_market, check_band_facets
@@ -177,3 +177,50 @@ def test_an_index_made_before_the_band_fields_gets_them_on_the_next_write(elasti
     result = service.search("传感器", type_filter="achievement", facets=True)
     assert result.facets["trl_band"] == {"4-5": 1}
     assert result.facets["price_band"] == {"10-50": 1}
+
+
+def _keys(result) -> list[tuple[str, int]]:
+    return [(h.type, h.id) for h in result.hits]
+
+
+def _text_tokens(backend, type_name: str, text: str) -> list[str]:
+    alias = backend.alias(type_name)
+    answer = backend.client.indices.analyze(index=alias, field="text", text=text)
+    return [t["token"] for t in answer["tokens"]]
+
+
+def test_the_original_text_s_analyzer_is_a_setting_and_the_ranking_does_not_depend_on_it(
+    elasticsearch_backend, settings
+):
+    org = factories.organisation()
+    item = factories.achievement(org, title="锂电池 正极材料")
+    elasticsearch_backend.rebuild()
+    assert _text_tokens(elasticsearch_backend, "achievement", "锂电池 正极") == list("锂电池正极")
+    before = _keys(service.search("锂电池"))
+
+    # A plugin's analyzer (smartcn) where the cluster has one; whitespace is in every cluster.
+    settings.SEARCH_TEXT_ANALYZER = "whitespace"
+    elasticsearch_backend.rebuild()
+    assert _text_tokens(elasticsearch_backend, "achievement", "锂电池 正极") == ["锂电池", "正极"]
+    assert _keys(service.search("锂电池")) == before == [("achievement", item.pk)]
+
+    # An index built with the other analyzer still takes writes (its text fields keep theirs).
+    settings.SEARCH_TEXT_ANALYZER = "standard"
+    elastic._MAPPED.clear()
+    newer = factories.achievement(org, title="锂电池隔膜")
+    index_objects("achievement", [newer.pk])
+    assert set(_keys(service.search("锂电池"))) == {
+        ("achievement", item.pk),
+        ("achievement", newer.pk),
+    }
+
+
+def test_an_analyzer_the_cluster_lacks_fails_the_rebuild_and_leaves_the_live_index(
+    elasticsearch_backend, settings
+):
+    item = factories.achievement(factories.organisation(), title="锂电池正极材料")
+    elasticsearch_backend.rebuild()
+    settings.SEARCH_TEXT_ANALYZER = "no_such_plugin_analyzer"
+    with pytest.raises(SearchUnavailable, match="no_such_plugin_analyzer"):
+        elasticsearch_backend.rebuild()
+    assert _keys(service.search("锂电池")) == [("achievement", item.pk)]
