@@ -122,3 +122,19 @@ def test_the_analysis_fingerprint_follows_the_dictionary_file(settings, tmp_path
     assert first != before
     custom.write_text("钙钛矿叠层 10\n固态电解质 10\n", encoding="utf-8")
     assert analysis.fingerprint() not in (before, first)
+
+
+def test_reusing_rows_analyses_what_is_not_stored_in_worker_processes_in_order():
+    from search.indexing import PARALLEL_CHUNK, reusing_rows
+
+    docs = [
+        {"id": n, "title": f"标题{n}", "text": "锂电池正极材料" if n % 2 else "柔性傳感器"}
+        for n in range(PARALLEL_CHUNK + 300)
+    ]
+    stored = {3: ("标题3", "锂电池正极材料", {"words": "标记", "title_words": "", "grams": ""})}
+    rows = list(
+        reusing_rows(docs, lambda ids: {i: stored[i] for i in ids if i in stored}, workers=2)
+    )
+    assert [r["id"] for r in rows] == [d["id"] for d in docs]
+    assert rows[3]["words"] == "标记"
+    assert rows[:3] + rows[4:] == [index_row(d) for d in docs[:3] + docs[4:]]
