@@ -138,3 +138,30 @@ def test_reusing_rows_analyses_what_is_not_stored_in_worker_processes_in_order()
     assert [r["id"] for r in rows] == [d["id"] for d in docs]
     assert rows[3]["words"] == "标记"
     assert rows[:3] + rows[4:] == [index_row(d) for d in docs[:3] + docs[4:]]
+
+
+def test_the_rebuild_command_analyses_the_database_index_in_a_process_per_core(monkeypatch):
+    import os
+
+    from search.backends.elastic import ElasticsearchBackend
+
+    asked = []
+
+    def rebuild(self, progress=None, *, workers=1):
+        asked.append((self.name, workers))
+        return 0
+
+    monkeypatch.setattr(DatabaseBackend, "rebuild", rebuild)
+    monkeypatch.setattr(ElasticsearchBackend, "rebuild", rebuild)
+    for backend in ("database", "elasticsearch"):
+        call_command("search_index", "--rebuild", "--backend", backend, stdout=StringIO())
+    call_command(
+        "search_index", "--rebuild", "--backend", "database", "--workers", "1", stdout=StringIO()
+    )
+    # Elasticsearch reads most words from the database index: its own analysis would
+    # only compete with Elasticsearch for the cores.
+    assert asked == [
+        ("database", min(4, os.cpu_count() or 1)),
+        ("elasticsearch", 1),
+        ("database", 1),
+    ]
