@@ -165,6 +165,7 @@ class DatabaseBackend(SearchBackend):
         the current analysis wrote (search.analysis.fingerprint)."""
         fields = ", ".join(FIELDS)
         found: dict[int, tuple[str, str, Streams]] = {}
+        current = analysis.fingerprint()  # reads the code and dictionary files: once a call
         batch = min(_READ_BATCH, (connection.features.max_query_params or _READ_BATCH) - 2)
         with connection.cursor() as cursor:
             for start in range(0, len(ids), batch):
@@ -173,7 +174,7 @@ class DatabaseBackend(SearchBackend):
                 cursor.execute(
                     f"SELECT object_id, title, text, {fields} FROM {self.table} "
                     f"WHERE doc_type = %s AND analysis = %s AND object_id IN ({marks})",
-                    [type_name, analysis.fingerprint(), *chunk],
+                    [type_name, current, *chunk],
                 )
                 for object_id, title, text, *streams in cursor.fetchall():
                     found[object_id] = (title, text, dict(zip(FIELDS, streams, strict=True)))
