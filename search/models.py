@@ -263,3 +263,69 @@ class TopicSpace(models.Model):
 
     def __str__(self) -> str:
         return f"{self.documents} × {self.words} → {self.dimensions}"
+
+
+class PostingSegment(models.Model):
+    """PostgreSQL: the database index's postings as of one moment (倒排快照), so a search
+    reads each query term's documents at once instead of every candidate's whole
+    ``tsvector`` (search/backends/database/segment.py). Only the newest row is kept;
+    entries written after it are read from ``search_entry`` itself."""
+
+    created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
+    documents = models.PositiveIntegerField(_("文档数"))
+    # Entries with a larger id were written after the snapshot.
+    max_entry = models.BigIntegerField(_("最大条目编号"))
+    doc_types = models.JSONField(_("类型"), default=list)
+    # One value per document, in order of entry id (numpy arrays, big-endian).
+    ids = models.BinaryField(_("条目编号"))
+    type_codes = models.BinaryField(_("类型代码"))
+    words_len = models.BinaryField()
+    title_words_len = models.BinaryField()
+    grams_len = models.BinaryField()
+    published = models.BinaryField(_("发布时间"))
+    facets = models.BinaryField(_("筛选项"), default=b"")
+
+    class Meta:
+        db_table = "search_segment"
+        verbose_name = _("倒排快照")
+        verbose_name_plural = _("倒排快照")
+
+    def __str__(self) -> str:
+        return f"{self.documents} ≤ {self.max_entry}"
+
+
+class Posting(models.Model):
+    """The documents of one term in one index field, in a segment (an ordinal per
+    document and its term frequency, as numpy arrays)."""
+
+    segment = models.BigIntegerField(_("倒排快照"))
+    field = models.CharField(_("索引字段"), max_length=20)
+    term = models.TextField(_("词项"))
+    ords = models.BinaryField()
+    tfs = models.BinaryField()
+
+    class Meta:
+        db_table = "search_posting"
+        verbose_name = _("倒排列表")
+        verbose_name_plural = _("倒排列表")
+        constraints = [
+            models.UniqueConstraint(fields=["term", "field", "segment"], name="search_posting_term")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.field}:{self.term}"
+
+
+class RemovedEntry(models.Model):
+    """An entry deleted or changed since the segment was taken: its postings there are
+    stale (a trigger on ``search_entry`` writes these on PostgreSQL)."""
+
+    entry_id = models.BigIntegerField(_("条目编号"), primary_key=True)
+
+    class Meta:
+        db_table = "search_removed"
+        verbose_name = _("已变更条目")
+        verbose_name_plural = _("已变更条目")
+
+    def __str__(self) -> str:
+        return str(self.entry_id)

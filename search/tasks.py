@@ -9,6 +9,7 @@ from django.db import DatabaseError
 
 from search import digest, reconcile, staff_words, topics
 from search.backends import SearchUnavailable, indexing_backends
+from search.backends.database import segment
 
 
 @shared_task(
@@ -58,6 +59,8 @@ def reconcile_index() -> dict[str, int]:
         "indexed": sum(r.indexed for r in reports),
         "removed": sum(r.removed for r in reports),
         "errors": sum(bool(r.error) for r in reports),
+        # PostgreSQL: a new postings segment once many entries changed since the last.
+        "segment": int(segment.refresh_if_stale()),
     }
 
 

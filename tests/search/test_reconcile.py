@@ -61,12 +61,24 @@ def test_listings_saved_while_the_broker_is_down_are_caught_up(
     # The index is behind: the new listing is missing, the old title and the archived need remain.
     assert sorted(_titles("反渗透")) == ["反渗透膜污染控制", "海水淡化反渗透膜"]
 
-    assert reconcile_index() == {"dictionary": 0, "indexed": 2, "removed": 1, "errors": 0}
+    assert reconcile_index() == {
+        "dictionary": 0,
+        "indexed": 2,
+        "removed": 1,
+        "errors": 0,
+        "segment": 0,
+    }
     found = _titles("反渗透")
     assert found[0] == new.title  # the one with the word; the edited one by its characters
     assert "反渗透膜污染控制" not in found and "海水淡化反渗透膜" not in found
     assert _titles("正渗透")[0] == "海水淡化正渗透膜"
-    assert reconcile_index() == {"dictionary": 0, "indexed": 0, "removed": 0, "errors": 0}
+    assert reconcile_index() == {
+        "dictionary": 0,
+        "indexed": 0,
+        "removed": 0,
+        "errors": 0,
+        "segment": 0,
+    }
 
 
 def test_differences_compare_instants_whatever_their_spelling():

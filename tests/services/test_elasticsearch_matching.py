@@ -96,7 +96,7 @@ def test_updates_missed_while_elasticsearch_was_down_are_caught_up(
     assert {h.title for h in behind.hits} == {kept.title, withdrawn.title}
 
     report = reconcile_index()
-    assert report == {"dictionary": 0, "indexed": 1, "removed": 1, "errors": 0}
+    assert report == {"dictionary": 0, "indexed": 1, "removed": 1, "errors": 0, "segment": 0}
     caught_up = service.search("石墨烯")
     assert caught_up.backend == "elasticsearch"
     assert {h.title for h in caught_up.hits} == {kept.title, new.title}

@@ -13,11 +13,11 @@ from collections.abc import Iterable
 from itertools import islice
 from typing import Any
 
+import numpy as np
 from django.db import connection, transaction
 
 from search import analysis
 from search.backends.base import (
-    FACETS,
     LIST_FACETS,
     Progress,
     Ranked,
@@ -25,7 +25,7 @@ from search.backends.base import (
     SearchBackend,
     count_facets,
 )
-from search.backends.database import schema, sql_postgres, sql_sqlite
+from search.backends.database import postings, schema, segment, sql_postgres, sql_sqlite
 from search.documents import DOCUMENT_TYPES, iter_documents
 from search.indexing import Streams, analysed_rows
 from search.query import FIELDS, Query
@@ -55,7 +55,7 @@ COLUMNS = (
     "published_at",
     "updated_at",
 )
-_FACET_COLUMNS = {"type": "doc_type"} | {f: f for f in FACETS if f != "type"}
+_FACET_COLUMNS = schema.FACET_COLUMNS
 # Unpublished dates sort last everywhere, as in Elasticsearch ("missing": "_last").
 _ORDER = {
     "relevance": "sc.score DESC, e.published_at DESC NULLS LAST, e.id",
@@ -157,6 +157,8 @@ class DatabaseBackend(SearchBackend):
                 done += self.write(type_name, iter_documents(doc_type), remove=[], workers=workers)
                 if progress:
                     progress(done, total)
+            if self._segmented:  # committed with the rows: no moment without one
+                segment.build()
         self.optimise()
         return done
 
@@ -214,6 +216,13 @@ class DatabaseBackend(SearchBackend):
         with_words: bool = False,
         count: bool = True,  # ignored: the window count below costs nothing extra
     ) -> Ranking:
+        if query and self._segmented:
+            with segment.consistent_reads(), connection.cursor() as cursor:
+                coll = postings.collection(cursor)
+                if coll is not None:
+                    return self._rank_postings(
+                        cursor, coll, query, types, filters, sort, offset, limit, facets, with_words
+                    )
         scored, params = self._sql.scored_sql(self.table, query)
         where, where_params = self._where(types, filters)
         base = f"WITH sc AS ({scored}) SELECT @cols FROM sc JOIN {self.table} e ON e.id = sc.id"
@@ -244,7 +253,48 @@ class DatabaseBackend(SearchBackend):
                 count = cursor.fetchone()[0]
         return Ranking(count=count, items=items, facets=facet_counts)
 
+    @property
+    def _segmented(self) -> bool:
+        """Whether a postings segment may answer (PostgreSQL, the site's own table)."""
+        return connection.vendor == "postgresql" and self.table == schema.SITE_TABLE
+
+    def _rank_postings(
+        self, cursor, coll, query, types, filters, sort, offset, limit, facets, with_words
+    ) -> Ranking:
+        """``rank`` from the segment's postings (search/backends/database/postings.py)."""
+        lists = postings.posting_lists(cursor, coll, {f: query.terms(f) for f in FIELDS})
+        scores, matched = postings.score(query, coll, lists)
+        wanted = [i for i, name in enumerate(coll.type_names) if name in types]
+        matched &= np.isin(coll.types, wanted)
+        if any(name in _FACET_COLUMNS and name != "type" for name in filters or {}):
+            where, params = self._where(types, filters)
+            cursor.execute(f"SELECT e.id FROM {self.table} e WHERE {where}", params)
+            allowed = np.zeros(coll.size, bool)
+            allowed[coll.ordinals([r[0] for r in cursor.fetchall()])] = True
+            matched &= allowed
+        docs = np.flatnonzero(matched)
+        page = postings.order(coll, docs, scores, sort, offset + limit)[offset:]
+        words = ", words" if with_words else ""
+        cursor.execute(
+            f"SELECT id, doc_type, object_id, title, url, text{words} FROM {self.table} "
+            "WHERE id = ANY(%s)",
+            [coll.ids[page].tolist()],
+        )
+        rows = {row[0]: row[1:] for row in cursor.fetchall()}
+        items = []
+        for doc in page:
+            doc_type, object_id, *rest = rows[int(coll.ids[doc])]
+            items.append(Ranked(doc_type, object_id, float(scores[doc]), *rest))
+        facet_counts = postings.facet_counts(coll, docs) if facets else {}
+        return Ranking(count=len(docs), items=items, facets=facet_counts)
+
     def doc_freqs(self, field_name: str, terms: list[str]) -> tuple[int, dict[str, int]]:
+        if self._segmented:
+            with segment.consistent_reads(), connection.cursor() as cursor:
+                coll = postings.collection(cursor)
+                if coll is not None:
+                    lists = postings.posting_lists(cursor, coll, {field_name: terms})
+                    return coll.documents, postings.doc_freqs(lists, field_name, terms)
         with connection.cursor() as cursor:
             return self._sql.doc_freqs(cursor, self.table, field_name, terms)
 

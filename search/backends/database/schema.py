@@ -12,9 +12,12 @@ a benchmark never touches the site's own index.
 
 from __future__ import annotations
 
+from search.backends.base import FACETS
 from search.query import FIELDS
 
 SITE_TABLE = "search_entry"
+# Facet name → entry column.
+FACET_COLUMNS = {"type": "doc_type"} | {f: f for f in FACETS if f != "type"}
 # unicode61 splits on anything but letters and digits; keep the few symbols that
 # occur inside our tokens (3.5mm, c++, c#, e-mail) so a token stays one token.
 FTS_TOKENIZER = "unicode61 remove_diacritics 0 tokenchars '.+#-_'"
@@ -130,3 +133,39 @@ def create_sqlite_fulltext(apps, schema_editor) -> None:
     if schema_editor.connection.vendor == "sqlite":
         for statement in sqlite_statements(SITE_TABLE) + sqlite_refill_statements(SITE_TABLE):
             schema_editor.execute(statement)
+
+
+# --- PostgreSQL: the postings segment (search/backends/database/segment.py) ----------------
+REMOVED_TABLE = "search_removed"
+POSTING_TABLE = "search_posting"
+
+
+def removal_trigger_statements(table: str = SITE_TABLE) -> list[str]:
+    """Every entry deleted or changed, by whatever statement, is recorded as removed: the
+    segment's postings of it are stale from then on. Per statement, not per row."""
+    function = f"{table}_removed"
+    body = (
+        f"INSERT INTO {REMOVED_TABLE} (entry_id) SELECT id FROM old_rows "
+        "ON CONFLICT DO NOTHING; RETURN NULL;"
+    )
+    out = [
+        f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql "
+        f"AS $$ BEGIN {body} END $$",
+        # Postings are read whole; compressing them would cost every query a decompression.
+        f"ALTER TABLE {POSTING_TABLE} ALTER COLUMN ords SET STORAGE EXTERNAL, "
+        "ALTER COLUMN tfs SET STORAGE EXTERNAL",
+    ]
+    for event in ("DELETE", "UPDATE"):
+        out.append(
+            f"CREATE TRIGGER {function}_{event.lower()} AFTER {event} ON {table} "
+            f"REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
+        )
+    return out
+
+
+def drop_removal_trigger_statements(table: str = SITE_TABLE) -> list[str]:
+    function = f"{table}_removed"
+    return [
+        *(f"DROP TRIGGER IF EXISTS {function}_{e} ON {table}" for e in ("delete", "update")),
+        f"DROP FUNCTION IF EXISTS {function}()",
+    ]
