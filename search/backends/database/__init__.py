@@ -270,7 +270,7 @@ class DatabaseBackend(SearchBackend):
             where, params = self._where(types, filters)
             cursor.execute(f"SELECT e.id FROM {self.table} e WHERE {where}", params)
             allowed = np.zeros(coll.size, bool)
-            allowed[coll.ordinals([r[0] for r in cursor.fetchall()])] = True
+            allowed[coll.ordinals([r[0] for r in cursor.fetchall()])[0]] = True
             matched &= allowed
         docs = np.flatnonzero(matched)
         page = postings.order(coll, docs, scores, sort, offset + limit)[offset:]
@@ -283,7 +283,9 @@ class DatabaseBackend(SearchBackend):
         rows = {row[0]: row[1:] for row in cursor.fetchall()}
         items = []
         for doc in page:
-            doc_type, object_id, *rest = rows[int(coll.ids[doc])]
+            if (row := rows.get(int(coll.ids[doc]))) is None:
+                continue  # deleted since this search began (outside one snapshot)
+            doc_type, object_id, *rest = row
             items.append(Ranked(doc_type, object_id, float(scores[doc]), *rest))
         facet_counts = postings.facet_counts(coll, docs) if facets else {}
         return Ranking(count=len(docs), items=items, facets=facet_counts)

@@ -8,6 +8,7 @@ Documents are numbered 0…size-1: the segment's ordinals, then the recent entri
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -27,9 +28,17 @@ class Collection:
     type_names: list[str]
     published: np.ndarray  # µs, seg.NULL_TIME when unpublished
     lengths: dict[str, np.ndarray]
-    facets: dict[str, seg.Facet]
+    segment_facets: dict[str, seg.Facet]
+    recent_rows: list[tuple]  # seg.recent_entries
     base: int  # documents 0…base-1 are the segment's
     segment: int
+    max_entry: int
+
+    @cached_property
+    def facets(self) -> dict[str, seg.Facet]:
+        """The segment's facet arrays with the recent entries' values after them (only
+        for a search that shows facets)."""
+        return _with_recent(self.segment_facets, self.base, self.recent_rows)
 
     @property
     def size(self) -> int:
@@ -44,23 +53,22 @@ class Collection:
         n = self.documents
         return float(self.lengths[field_name][self.live].sum()) / n if n else 0.0
 
-    def recent_ordinals(self, entry_ids: np.ndarray) -> np.ndarray:
-        """Document numbers of recent entries (by entry id)."""
-        recent = self.ids[self.base :]
-        return self.base + np.searchsorted(recent, entry_ids)
-
-    def ordinals(self, entry_ids: list[int]) -> np.ndarray:
-        """Document numbers of live entries among ``entry_ids`` (others are left out)."""
+    def ordinals(self, entry_ids, *, recent: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Document numbers of the live documents among ``entry_ids`` (only the recent
+        ones if ``recent``), and which of ``entry_ids`` they are."""
         wanted = np.asarray(entry_ids, dtype=np.int64)
-        out = []
-        for lo, hi in ((0, self.base), (self.base, self.size)):
+        ords = np.full(len(wanted), -1, np.int64)
+        # The recent entries first: an entry changed in place is also in the segment, stale.
+        spans = [(self.base, self.size)] + ([] if recent else [(0, self.base)])
+        for lo, hi in spans:
             part = self.ids[lo:hi]
-            at = np.searchsorted(part, wanted)
-            found = at < len(part)
-            found[found] = part[at[found]] == wanted[found]
-            out.append(lo + at[found])
-        ords = np.concatenate(out)
-        return ords[self.live[ords]]
+            at = np.minimum(np.searchsorted(part, wanted), max(len(part) - 1, 0))
+            if len(part):
+                hit = (part[at] == wanted) & (ords < 0)
+                ords[hit] = lo + at[hit]
+        found = ords >= 0
+        found[found] = self.live[ords[found]]
+        return ords[found], found
 
 
 def collection(cursor) -> Collection | None:
@@ -68,7 +76,7 @@ def collection(cursor) -> Collection | None:
     if docs is None:
         return None
     removed = seg.removed_ids(cursor)
-    recent = seg.recent_entries(cursor, docs, removed)
+    recent = seg.recent_entries(cursor, docs)
     names = list(docs.doc_types)
     for row in recent:
         if row[1] not in names:
@@ -87,19 +95,22 @@ def collection(cursor) -> Collection | None:
             f: np.concatenate([docs.lengths[f], np.array([r[3 + i] for r in recent], np.int32)])
             for i, f in enumerate(FIELDS)
         },
-        facets=_with_recent(docs, recent),
+        segment_facets=docs.facets,
+        recent_rows=recent,
         base=len(docs.ids),
         segment=docs.segment,
+        max_entry=docs.max_entry,
     )
 
 
-def _with_recent(docs: seg.Documents, recent: list[tuple]) -> dict[str, seg.Facet]:
-    """The segment's facet arrays with the recent entries' values after them."""
+def _with_recent(
+    facets: dict[str, seg.Facet], base: int, recent: list[tuple]
+) -> dict[str, seg.Facet]:
     out = {}
     first = 3 + len(FIELDS)  # recent_entries: id, type, time, lengths, then the facets
     for i, (name, column) in enumerate(FACET_COLUMNS.items()):
-        base = docs.facets[name]
-        values = list(base.values)
+        stored = facets[name]
+        values = list(stored.values)
         code = {v: c for c, v in enumerate(values)}
         codes, owners = [], []
         for j, row in enumerate(recent):
@@ -108,11 +119,11 @@ def _with_recent(docs: seg.Documents, recent: list[tuple]) -> dict[str, seg.Face
                     code[value] = len(values)
                     values.append(value)
                 codes.append(code[value])
-                owners.append(len(docs.ids) + j)
+                owners.append(base + j)
         out[name] = seg.Facet(
             values,
-            np.concatenate([base.codes, np.array(codes, np.int32)]),
-            np.concatenate([base.owners, np.array(owners, np.int32)]),
+            np.concatenate([stored.codes, np.array(codes, np.int32)]),
+            np.concatenate([stored.owners, np.array(owners, np.int32)]),
         )
     return out
 
@@ -135,16 +146,15 @@ def posting_lists(cursor, coll: Collection, wanted: dict[str, list[str]]) -> dic
     for key, (ords, tfs) in seg.postings(cursor, coll.segment, wanted).items():
         keep = coll.live[ords]
         lists.setdefault(key, []).append((ords[keep], tfs[keep]))
-    recent = coll.ids[coll.base :].tolist()
-    rows = seg.recent_postings(cursor, recent, wanted)
+    rows = seg.recent_postings(cursor, coll.max_entry, wanted) if coll.size > coll.base else []
     by_key: dict[tuple[str, str], tuple[list[int], list[int]]] = {}
     for field_name, entry_id, term, tf in rows:
         ids, tfs = by_key.setdefault((field_name, term), ([], []))
         ids.append(entry_id)
         tfs.append(tf)
     for key, (ids, tfs) in by_key.items():
-        ords = coll.recent_ordinals(np.array(ids, dtype=np.int64))
-        lists.setdefault(key, []).append((ords, np.array(tfs, dtype=np.int16)))
+        ords, found = coll.ordinals(ids, recent=True)
+        lists.setdefault(key, []).append((ords, np.array(tfs, dtype=np.int16)[found]))
     return {
         key: (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
         for key, parts in lists.items()

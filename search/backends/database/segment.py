@@ -36,6 +36,7 @@ from search.backends.database.schema import (
     SITE_TABLE,
     vector_column,
 )
+from search.backends.database.sql_postgres import quote
 from search.query import FIELDS
 
 SEGMENT_TABLE = "search_segment"
@@ -176,15 +177,22 @@ def removed_ids(cursor) -> np.ndarray:
     return np.array([r[0] for r in cursor.fetchall()], dtype=np.int64)
 
 
-def recent_entries(cursor, docs: Documents, removed: np.ndarray) -> list[tuple]:
-    """``(id, doc_type, published µs or None, *lengths, *facet columns)`` of the entries the
-    segment lacks or holds stale: written after it, or removed and written again under
-    the same id."""
-    lengths = ", ".join([*(f"{f}_len" for f in FIELDS), *FACET_COLUMNS.values()])
+def _recent(max_entry: int) -> tuple[str, list]:
+    """Entries the segment lacks or holds stale: written after it, or removed since and
+    (for an entry changed in place) still there under the same id."""
+    # ANY(ARRAY(…)), not IN (…): two index conditions, where IN makes a filter on every row.
+    return f"id > %s OR id = ANY(ARRAY(SELECT entry_id FROM {REMOVED_TABLE}))", [max_entry]
+
+
+def recent_entries(cursor, docs: Documents) -> list[tuple]:
+    """``(id, doc_type, published µs or None, *lengths, *facet columns)`` of the recent
+    entries, by id."""
+    where, params = _recent(docs.max_entry)
+    columns = ", ".join([*(f"{f}_len" for f in FIELDS), *FACET_COLUMNS.values()])
     cursor.execute(
-        f"SELECT id, doc_type, (extract(epoch FROM published_at) * 1000000)::int8, {lengths} "
-        f"FROM {SITE_TABLE} WHERE id > %s OR id = ANY(%s) ORDER BY id",
-        [docs.max_entry, removed.tolist()],
+        f"SELECT id, doc_type, (extract(epoch FROM published_at) * 1000000)::int8, {columns} "
+        f"FROM {SITE_TABLE} WHERE {where} ORDER BY id",
+        params,
     )
     return cursor.fetchall()
 
@@ -206,26 +214,31 @@ def postings(cursor, segment: int, wanted: dict[str, list[str]]) -> dict[tuple[s
 
 
 def recent_postings(
-    cursor, entry_ids: list[int], wanted: dict[str, list[str]]
+    cursor, max_entry: int, wanted: dict[str, list[str]]
 ) -> list[tuple[str, int, str, int]]:
-    """``(field, entry id, term, tf)`` of the query's terms in the given entries, from their
-    ``tsvector``s (tf as the SQL path counts it: positions, at least one)."""
-    if not entry_ids:
-        return []
-    out = []
+    """``(field, entry id, term, tf)`` of the query's terms in the recent entries, from
+    their ``tsvector``s (tf as the SQL path counts it: positions, at least one)."""
+    where, params = _recent(max_entry)
+    parts = []
     for field_name, terms in wanted.items():
         if not terms:
             continue
         col = vector_column(field_name)
-        cursor.execute(
-            f"SELECT e.id, u.lexeme, coalesce(array_length(u.positions, 1), 1) "
-            f"FROM {SITE_TABLE} e, "
-            f"unnest(ts_filter(setweight(e.{col}, 'A', %s::text[]), '{{a}}')) u "
-            "WHERE e.id = ANY(%s)",
-            [terms, entry_ids],
+        parts.append(
+            f"SELECT %s::text, r.id, u.lexeme, coalesce(array_length(u.positions, 1), 1) FROM r, "
+            f"unnest(ts_filter(setweight(r.{col}, 'A', %s::text[]), '{{a}}')) u "
+            f"WHERE r.{col} @@ %s::tsquery"
         )
-        out += [(field_name, i, term, tf) for i, term, tf in cursor.fetchall()]
-    return out
+        params += [field_name, terms, " | ".join(quote(t) for t in terms)]
+    if not parts:
+        return []
+    vectors = ", ".join(vector_column(f) for f in FIELDS)
+    cursor.execute(
+        f"WITH r AS MATERIALIZED (SELECT id, {vectors} FROM {SITE_TABLE} WHERE {where}) "
+        + " UNION ALL ".join(parts),
+        params,
+    )
+    return cursor.fetchall()
 
 
 # --- taking a segment ----------------------------------------------------------------------

@@ -21,7 +21,7 @@ MAX_POSITION = 16383  # tsvector limits: positions 1..16383, 256 positions per l
 MAX_POSITIONS = 256
 
 
-def _quote(term: str) -> str:
+def quote(term: str) -> str:
     return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
@@ -99,7 +99,7 @@ def scored_sql(table: str, query: Query) -> tuple[str, list[Any]]:
             f"unnest(ts_filter(setweight(e.{col}, 'A', %s::text[]), '{{a}}')) u "
             f"WHERE e.{col} @@ %s::tsquery"
         )
-        params += [terms, " | ".join(_quote(t) for t in terms)]
+        params += [terms, " | ".join(quote(t) for t in terms)]
     # The collection's size and average field lengths in one pass over the table.
     averages = ", ".join(f"avg({f}_len) AS {f}" for f in FIELDS)
     stats = f"SELECT count(*)::float8 AS n, {averages} FROM {table}"
@@ -153,7 +153,7 @@ def doc_freqs(cursor, table: str, field: str, terms: list[str]) -> tuple[int, di
         f"SELECT u.lexeme, count(*) FROM {table} e, "
         f"unnest(ts_filter(setweight(e.{col}, 'A', %s::text[]), '{{a}}')) u "
         f"WHERE e.{col} @@ %s::tsquery GROUP BY u.lexeme",
-        [terms, " | ".join(_quote(t) for t in terms) or "''"],
+        [terms, " | ".join(quote(t) for t in terms) or "''"],
     )
     found = dict(cursor.fetchall())
     return n, {t: found.get(t, 0) for t in terms}
