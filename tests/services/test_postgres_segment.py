@@ -187,8 +187,10 @@ def test_the_reconcile_task_takes_a_segment_when_none_exists_or_many_entries_cha
     assert not PostingSegment.objects.exists()
     assert service.search("石墨烯").count == 1  # the SQL path, without a segment
 
+    assert backend.health()["segment"]["documents"] is None  # none yet
     assert tasks.reconcile_index()["segment"] == 1  # none yet, and there are entries
     first = PostingSegment.objects.get()
+    assert backend.health()["segment"] == {"documents": 1, "changes": 0, "refresh_at": 500}
     assert tasks.reconcile_index()["segment"] == 0  # nothing changed since
 
     monkeypatch.setattr(segment, "STALE_MIN", 3)
@@ -196,6 +198,7 @@ def test_the_reconcile_task_takes_a_segment_when_none_exists_or_many_entries_cha
     item.save()
     backend.index("achievement", [item.pk])  # one entry removed, one written: below 3
     assert tasks.reconcile_index()["segment"] == 0
+    assert backend.health()["segment"]["changes"] == 2
     other = factories.achievement(org, title="石墨烯电极", summary="超级电容器。")
     backend.index("achievement", [other.pk])  # and one more written: 3
     assert tasks.reconcile_index()["segment"] == 1

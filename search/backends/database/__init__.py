@@ -326,6 +326,12 @@ class DatabaseBackend(SearchBackend):
             with connection.cursor() as cursor:
                 cursor.execute(f"SELECT count(*) FROM {self.table}")
                 count = cursor.fetchone()[0]
+                # PostgreSQL: the postings segment, and the changes read from the table.
+                found = segment.staleness(cursor) if self._segmented else None
         except Exception as exc:  # noqa: BLE001 — report, never raise from a health check
             return {"backend": self.name, "status": "down", "error": type(exc).__name__}
-        return {"backend": self.name, "status": "ok", "documents": count}
+        out = {"backend": self.name, "status": "ok", "documents": count}
+        if found:
+            documents, changes, threshold = found
+            out["segment"] = {"documents": documents, "changes": changes, "refresh_at": threshold}
+        return out
