@@ -17,7 +17,7 @@ from search.backends import get_backend
 from search.backends.base import SORTS
 from search.backends.database import DatabaseBackend, segment
 from search.models import PostingSegment, RemovedEntry, SearchEntry
-from search.query import WORDS, build_search_query
+from search.query import FIELDS, WORDS, build_search_query
 from tests import factories
 
 pytestmark = pytest.mark.postgres
@@ -165,6 +165,12 @@ def test_changes_after_the_segment_are_searched_at_once(backend, corpus):
         (h.type, h.id) for h in service.search(old_title).hits
     }
     _assert_as_sql(backend, [*QUERIES, "钙钛矿 薄膜", old_title])
+    # Document frequencies (matching) count the changed entries once, as they are now.
+    texts = [old_title, unpublished.title, deleted.title, "钙钛矿叠层电池 薄膜封装"]
+    for field_name in FIELDS:
+        terms = sorted({t for text in texts for t in build_search_query(text).terms(field_name)})
+        assert backend.doc_freqs(field_name, terms) == SqlOnly().doc_freqs(field_name, terms)
+        assert any(backend.doc_freqs(field_name, terms)[1].values())
     kinds = backend.rank(build_search_query("钙钛矿"), types=["need"], facets=True).facets
     assert kinds["organisation_kind"] == {"institute": 1}
 

@@ -295,8 +295,10 @@ class DatabaseBackend(SearchBackend):
             with segment.consistent_reads(), connection.cursor() as cursor:
                 coll = postings.collection(cursor)
                 if coll is not None:
-                    lists = postings.posting_lists(cursor, coll, {field_name: terms})
-                    return coll.documents, postings.doc_freqs(lists, field_name, terms)
+                    found = segment.doc_freqs(
+                        cursor, coll.segment, coll.max_entry, field_name, terms
+                    )
+                    return coll.documents, found
         with connection.cursor() as cursor:
             return self._sql.doc_freqs(cursor, self.table, field_name, terms)
 

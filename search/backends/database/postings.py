@@ -161,10 +161,6 @@ def posting_lists(cursor, coll: Collection, wanted: dict[str, list[str]]) -> dic
     }
 
 
-def doc_freqs(lists: dict, field_name: str, terms: list[str]) -> dict[str, int]:
-    return {t: len(lists[(field_name, t)][0]) if (field_name, t) in lists else 0 for t in terms}
-
-
 def score(query: Query, coll: Collection, lists: dict) -> tuple[np.ndarray, np.ndarray]:
     """``(scores, matched)`` per document, as ``scored_sql`` computes them."""
     size, n = coll.size, coll.documents

@@ -141,14 +141,18 @@ POSTING_TABLE = "search_posting"
 
 
 def removal_trigger_statements(table: str = SITE_TABLE) -> list[str]:
-    """Every entry deleted or changed, by whatever statement, is recorded as removed: the
-    segment's postings of it are stale from then on. Per statement, not per row."""
+    """Every entry deleted or changed, by whatever statement, is recorded as removed (per
+    statement, not per row): the segment's postings of it are stale from then on. The
+    first removal keeps the vectors the segment holds, so document frequencies can be
+    corrected without reading the segment's postings."""
     function = f"{table}_removed"
+    vectors = ", ".join(vector_column(f) for f in FIELDS)
     body = (
-        f"INSERT INTO {REMOVED_TABLE} (entry_id) SELECT id FROM old_rows "
+        f"INSERT INTO {REMOVED_TABLE} (entry_id, {vectors}) SELECT id, {vectors} FROM old_rows "
         "ON CONFLICT DO NOTHING; RETURN NULL;"
     )
     out = [
+        *(f"ALTER TABLE {REMOVED_TABLE} ADD COLUMN {vector_column(f)} tsvector" for f in FIELDS),
         f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql "
         f"AS $$ BEGIN {body} END $$",
         # Postings are read whole; compressing them would cost every query a decompression.

@@ -241,6 +241,37 @@ def recent_postings(
     return cursor.fetchall()
 
 
+def doc_freqs(
+    cursor, segment: int, max_entry: int, field_name: str, terms: list[str]
+) -> dict[str, int]:
+    """Live document frequencies without reading posting arrays: the segment's (an
+    array's length), less its stale documents' (the vectors kept on their removal), plus
+    the recent entries'."""
+    if not terms:
+        return {}
+    col, query = vector_column(field_name), " | ".join(quote(t) for t in terms)
+    where, recent = _recent(max_entry)
+
+    def counted(rows: str, sign: str, condition: str = "TRUE") -> str:
+        return (
+            f"SELECT u.lexeme AS term, {sign}count(*) AS n FROM {rows} r, "
+            f"unnest(ts_filter(setweight(r.{col}, 'A', %s::text[]), '{{a}}')) u "
+            f"WHERE r.{col} @@ %s::tsquery AND {condition} GROUP BY u.lexeme"
+        )
+
+    cursor.execute(
+        f"WITH recent AS MATERIALIZED (SELECT {col} FROM {SITE_TABLE} WHERE {where}) "
+        "SELECT term, sum(n)::int8 FROM ("
+        f"SELECT term, octet_length(tfs) / 2 AS n FROM {POSTING_TABLE} "
+        "WHERE segment = %s AND field = %s AND term = ANY(%s) "
+        f"UNION ALL {counted(REMOVED_TABLE, '-', 'r.entry_id <= %s')} "
+        f"UNION ALL {counted('recent', '')}) x GROUP BY term",
+        [*recent, segment, field_name, terms, terms, query, max_entry, terms, query],
+    )
+    found = dict(cursor.fetchall())
+    return {t: int(found.get(t, 0)) for t in terms}
+
+
 # --- taking a segment ----------------------------------------------------------------------
 def build() -> int | None:
     """Take a new segment of ``search_entry`` (replacing the old one); returns its id.
