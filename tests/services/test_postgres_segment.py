@@ -192,6 +192,8 @@ def test_the_reconcile_task_takes_a_segment_when_none_exists_or_many_entries_cha
     backend.index("achievement", [item.pk])
     assert not PostingSegment.objects.exists()
     assert service.search("石墨烯").count == 1  # the SQL path, without a segment
+    backend.index("achievement", [item.pk])  # written again: nothing to mask yet
+    assert not RemovedEntry.objects.exists()
 
     assert backend.health()["segment"]["documents"] is None  # none yet
     assert tasks.reconcile_index()["segment"] == 1  # none yet, and there are entries

@@ -152,6 +152,8 @@ class DatabaseBackend(SearchBackend):
         done = 0
         with transaction.atomic():  # readers keep the old rows until the commit
             with connection.cursor() as cursor:
+                if self._segmented:  # so deleting every entry records no removals
+                    segment.drop(cursor)
                 cursor.execute(f"DELETE FROM {self.table}")
             for type_name, doc_type in DOCUMENT_TYPES.items():
                 done += self.write(type_name, iter_documents(doc_type), remove=[], workers=workers)

@@ -136,6 +136,7 @@ def create_sqlite_fulltext(apps, schema_editor) -> None:
 
 
 # --- PostgreSQL: the postings segment (search/backends/database/segment.py) ----------------
+SEGMENT_TABLE = "search_segment"
 REMOVED_TABLE = "search_removed"
 POSTING_TABLE = "search_posting"
 
@@ -147,9 +148,11 @@ def removal_trigger_statements(table: str = SITE_TABLE) -> list[str]:
     corrected without reading the segment's postings."""
     function = f"{table}_removed"
     vectors = ", ".join(vector_column(f) for f in FIELDS)
+    # Without a segment there is nothing to mask (a rebuild drops it before deleting).
     body = (
+        f"IF EXISTS (SELECT 1 FROM {SEGMENT_TABLE}) THEN "
         f"INSERT INTO {REMOVED_TABLE} (entry_id, {vectors}) SELECT id, {vectors} FROM old_rows "
-        "ON CONFLICT DO NOTHING; RETURN NULL;"
+        "ON CONFLICT DO NOTHING; END IF; RETURN NULL;"
     )
     out = [
         *(f"ALTER TABLE {REMOVED_TABLE} ADD COLUMN {vector_column(f)} tsvector" for f in FIELDS),

@@ -33,13 +33,13 @@ from search.backends.database.schema import (
     FACET_COLUMNS,
     POSTING_TABLE,
     REMOVED_TABLE,
+    SEGMENT_TABLE,
     SITE_TABLE,
     vector_column,
 )
 from search.backends.database.sql_postgres import quote
 from search.query import FIELDS
 
-SEGMENT_TABLE = "search_segment"
 # A new segment once this many changes came after it (entries written or removed
 # since; an edit is one of each): at least STALE_MIN, else this share of the documents.
 STALE_MIN = 500
@@ -273,6 +273,12 @@ def doc_freqs(
 
 
 # --- taking a segment ----------------------------------------------------------------------
+def drop(cursor) -> None:
+    """No segment (searches read the table) and no removals to record until the next."""
+    for table in (POSTING_TABLE, SEGMENT_TABLE, REMOVED_TABLE):
+        cursor.execute(f"DELETE FROM {table}")
+
+
 def build() -> int | None:
     """Take a new segment of ``search_entry`` (replacing the old one); returns its id.
 
@@ -286,10 +292,8 @@ def build() -> int | None:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"LOCK TABLE {SITE_TABLE} IN SHARE MODE")
         cursor.execute(f"SET LOCAL work_mem = '{BUILD_WORK_MEM}'")
-        cursor.execute(f"DELETE FROM {POSTING_TABLE}")
-        cursor.execute(f"DELETE FROM {SEGMENT_TABLE}")
         # Every removal so far is in the snapshot (the lock keeps new ones out).
-        cursor.execute(f"DELETE FROM {REMOVED_TABLE}")
+        drop(cursor)
         cursor.execute(f"SELECT DISTINCT doc_type FROM {SITE_TABLE} ORDER BY 1")
         doc_types = [r[0] for r in cursor.fetchall()]
         arrays = ", ".join(
