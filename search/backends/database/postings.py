@@ -89,7 +89,10 @@ def collection(cursor) -> Collection | None:
         types=np.concatenate([docs.types, np.array([code[r[1]] for r in recent], np.int16)]),
         type_names=names,
         published=np.concatenate(
-            [docs.published, np.array([seg.NULL_TIME if r[2] is None else r[2] for r in recent])]
+            [
+                docs.published,
+                np.array([seg.NULL_TIME if r[2] is None else r[2] for r in recent], np.int64),
+            ]
         ),
         lengths={
             f: np.concatenate([docs.lengths[f], np.array([r[3 + i] for r in recent], np.int32)])
