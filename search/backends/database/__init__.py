@@ -160,8 +160,7 @@ class DatabaseBackend(SearchBackend):
                 if progress:
                     progress(done, total)
             if self._segmented:  # committed with the rows: no moment without one
-                with connection.cursor() as cursor:  # statistics of the new rows first
-                    cursor.execute(f"ANALYZE {self.table}")
+                self.optimise()  # statistics of the new rows first (ANALYZE, in here)
                 segment.build()
         self.optimise()
         return done

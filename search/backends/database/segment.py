@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import io
 import json
-import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -37,7 +36,7 @@ from search.backends.database.schema import (
     SITE_TABLE,
     vector_column,
 )
-from search.backends.database.sql_postgres import quote
+from search.backends.database.sql_postgres import TF, term_lexemes
 from search.query import FIELDS
 
 # A new segment once this many changes came after it (entries written or removed
@@ -45,6 +44,8 @@ from search.query import FIELDS
 STALE_MIN = 500
 STALE_SHARE = 0.01
 NULL_TIME = np.iinfo(np.int64).min  # an unpublished entry's time in ``published``
+# An entry's publication time as the segment stores it (µs since the epoch, NULL if none).
+PUBLISHED_US = "(extract(epoch FROM published_at) * 1000000)::int8"
 # Building a segment groups tens of millions of postings by term.
 BUILD_WORK_MEM = "256MB"
 
@@ -114,8 +115,7 @@ def _facets_from_bytes(data) -> dict[str, Facet]:
     }
 
 
-_cache: dict[str, Documents] = {}
-_cache_lock = threading.Lock()
+_documents: Documents | None = None  # this process's copy of the newest segment's
 
 
 def _array(data, dtype: str) -> np.ndarray:
@@ -130,9 +130,9 @@ def current(cursor) -> Documents | None:
     if row is None:
         return None
     segment, max_entry = row
-    cached = _cache.get("site")
-    if cached is not None and cached.segment == segment:
-        return cached
+    global _documents
+    if _documents is not None and _documents.segment == segment:
+        return _documents
     lengths = ", ".join(f"{f}_len" for f in FIELDS)
     cursor.execute(
         f"SELECT doc_types, ids, type_codes, published, facets, {lengths} FROM {SEGMENT_TABLE} "
@@ -154,8 +154,7 @@ def current(cursor) -> Documents | None:
         published=_array(published, ">i8"),
         facets=_facets_from_bytes(facets),
     )
-    with _cache_lock:
-        _cache["site"] = docs
+    _documents = docs  # one assignment: a thread sees the old copy or the new one
     return docs
 
 
@@ -190,7 +189,7 @@ def recent_entries(cursor, docs: Documents) -> list[tuple]:
     where, params = _recent(docs.max_entry)
     columns = ", ".join([*(f"{f}_len" for f in FIELDS), *FACET_COLUMNS.values()])
     cursor.execute(
-        f"SELECT id, doc_type, (extract(epoch FROM published_at) * 1000000)::int8, {columns} "
+        f"SELECT id, doc_type, {PUBLISHED_US}, {columns} "
         f"FROM {SITE_TABLE} WHERE {where} ORDER BY id",
         params,
     )
@@ -223,13 +222,9 @@ def recent_postings(
     for field_name, terms in wanted.items():
         if not terms:
             continue
-        col = vector_column(field_name)
-        parts.append(
-            f"SELECT %s::text, r.id, u.lexeme, coalesce(array_length(u.positions, 1), 1) FROM r, "
-            f"unnest(ts_filter(setweight(r.{col}, 'A', %s::text[]), '{{a}}')) u "
-            f"WHERE r.{col} @@ %s::tsquery"
-        )
-        params += [field_name, terms, " | ".join(quote(t) for t in terms)]
+        lexemes, matches, found = term_lexemes("r", field_name, terms)
+        parts.append(f"SELECT %s::text, r.id, u.lexeme, {TF} FROM r, {lexemes} WHERE {matches}")
+        params += [field_name, *found]
     if not parts:
         return []
     vectors = ", ".join(vector_column(f) for f in FIELDS)
@@ -249,24 +244,23 @@ def doc_freqs(
     the recent entries'."""
     if not terms:
         return {}
-    col, query = vector_column(field_name), " | ".join(quote(t) for t in terms)
     where, recent = _recent(max_entry)
+    lexemes, matches, found = term_lexemes("r", field_name, terms)
 
     def counted(rows: str, sign: str, condition: str = "TRUE") -> str:
         return (
-            f"SELECT u.lexeme AS term, {sign}count(*) AS n FROM {rows} r, "
-            f"unnest(ts_filter(setweight(r.{col}, 'A', %s::text[]), '{{a}}')) u "
-            f"WHERE r.{col} @@ %s::tsquery AND {condition} GROUP BY u.lexeme"
+            f"SELECT u.lexeme AS term, {sign}count(*) AS n FROM {rows} r, {lexemes} "
+            f"WHERE {matches} AND {condition} GROUP BY u.lexeme"
         )
 
     cursor.execute(
-        f"WITH recent AS MATERIALIZED (SELECT {col} FROM {SITE_TABLE} WHERE {where}) "
-        "SELECT term, sum(n)::int8 FROM ("
+        f"WITH recent AS MATERIALIZED (SELECT {vector_column(field_name)} FROM {SITE_TABLE} "
+        f"WHERE {where}) SELECT term, sum(n)::int8 FROM ("
         f"SELECT term, octet_length(tfs) / 2 AS n FROM {POSTING_TABLE} "
         "WHERE segment = %s AND field = %s AND term = ANY(%s) "
         f"UNION ALL {counted(REMOVED_TABLE, '-', 'r.entry_id <= %s')} "
         f"UNION ALL {counted('recent', '')}) x GROUP BY term",
-        [*recent, segment, field_name, terms, terms, query, max_entry, terms, query],
+        [*recent, segment, field_name, terms, *found, max_entry, *found],
     )
     found = dict(cursor.fetchall())
     return {t: int(found.get(t, 0)) for t in terms}
@@ -307,8 +301,8 @@ def build() -> int | None:
             "''::bytea, "  # the facets: below
             "coalesce(string_agg(int2send((array_position(%s::text[], doc_type) - 1)::int2), "
             "'' ORDER BY id), ''), "
-            "coalesce(string_agg(int8send(coalesce((extract(epoch FROM published_at) "
-            f"* 1000000)::int8, {NULL_TIME})), '' ORDER BY id), ''), {arrays} "
+            f"coalesce(string_agg(int8send(coalesce({PUBLISHED_US}, {NULL_TIME})), "
+            f"'' ORDER BY id), ''), {arrays} "
             f"FROM {SITE_TABLE} RETURNING id",
             [_json(doc_types), doc_types],
         )
@@ -321,8 +315,7 @@ def build() -> int | None:
             cursor.execute(
                 f"INSERT INTO {POSTING_TABLE} (segment, field, term, ords, tfs) "
                 "SELECT %s, %s, u.lexeme, string_agg(int4send(d.ord), ''), "
-                "string_agg(int2send(least(coalesce(array_length(u.positions, 1), 1), 32767)"
-                "::int2), '') "
+                f"string_agg(int2send(least({TF}, 32767)::int2), '') "
                 f"FROM (SELECT (row_number() OVER (ORDER BY id) - 1)::int4 AS ord, "
                 f"{vector_column(f)} AS v FROM {SITE_TABLE}) d, unnest(d.v) u "
                 "GROUP BY u.lexeme",

@@ -21,8 +21,23 @@ MAX_POSITION = 16383  # tsvector limits: positions 1..16383, 256 positions per l
 MAX_POSITIONS = 256
 
 
-def quote(term: str) -> str:
+def _quote(term: str) -> str:
     return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+# A lexeme's term frequency: its positions (the backend writes each token's positions).
+TF = "coalesce(array_length(u.positions, 1), 1)"
+
+
+def term_lexemes(alias: str, field: str, terms: list[str]) -> tuple[str, str, list]:
+    """The lexemes ``u`` of ``terms`` in the ``field`` vector of ``alias``: a FROM item, the
+    WHERE condition that finds the rows holding any of them (GIN), and their parameters."""
+    col = vector_column(field)
+    return (
+        f"unnest(ts_filter(setweight({alias}.{col}, 'A', %s::text[]), '{{a}}')) u",
+        f"{alias}.{col} @@ %s::tsquery",
+        [terms, " | ".join(_quote(t) for t in terms) or "''"],
+    )
 
 
 # Positions as the literal writes them: _FROM_ONE[i] is str(i + 1). In the rare stream
@@ -90,16 +105,12 @@ def scored_sql(table: str, query: Query) -> tuple[str, list[Any]]:
         terms = query.terms(f)
         if not terms:
             continue
-        col = vector_column(f)
+        lexemes, matches, found = term_lexemes("e", f, terms)
         postings.append(
-            f"SELECT e.id, '{f}'::text AS fld, u.lexeme AS term, "
-            f"coalesce(array_length(u.positions, 1), 1) AS tf, e.{f}_len AS len, "
-            f"n.{f} AS avglen "
-            f"FROM n, {table} e, "
-            f"unnest(ts_filter(setweight(e.{col}, 'A', %s::text[]), '{{a}}')) u "
-            f"WHERE e.{col} @@ %s::tsquery"
+            f"SELECT e.id, '{f}'::text AS fld, u.lexeme AS term, {TF} AS tf, "
+            f"e.{f}_len AS len, n.{f} AS avglen FROM n, {table} e, {lexemes} WHERE {matches}"
         )
-        params += [terms, " | ".join(quote(t) for t in terms)]
+        params += found
     # The collection's size and average field lengths in one pass over the table.
     averages = ", ".join(f"avg({f}_len) AS {f}" for f in FIELDS)
     stats = f"SELECT count(*)::float8 AS n, {averages} FROM {table}"
@@ -146,14 +157,12 @@ def optimise_statements(table: str, *, in_transaction: bool = False) -> list[str
 
 
 def doc_freqs(cursor, table: str, field: str, terms: list[str]) -> tuple[int, dict[str, int]]:
-    col = vector_column(field)
     cursor.execute(f"SELECT count(*) FROM {table}")
     n = cursor.fetchone()[0]
+    lexemes, matches, params = term_lexemes("e", field, terms)
     cursor.execute(
-        f"SELECT u.lexeme, count(*) FROM {table} e, "
-        f"unnest(ts_filter(setweight(e.{col}, 'A', %s::text[]), '{{a}}')) u "
-        f"WHERE e.{col} @@ %s::tsquery GROUP BY u.lexeme",
-        [terms, " | ".join(quote(t) for t in terms) or "''"],
+        f"SELECT u.lexeme, count(*) FROM {table} e, {lexemes} WHERE {matches} GROUP BY u.lexeme",
+        params,
     )
     found = dict(cursor.fetchall())
     return n, {t: found.get(t, 0) for t in terms}
