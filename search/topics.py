@@ -71,7 +71,7 @@ class TopicModel:
     """Word → topic projection: ``projection[i]`` is the topic row of ``words[i]``.
 
     Stored in half precision; held in single precision, because converting the rows a
-    re-ranking gathers cost more than the rest of it (1.2 of 3.9 ms for 30 results at
+    re-ranking reads cost more than the rest of it (1.2 of 3.9 ms for 30 results at
     100k listings) and the copy is 25 MB more a process at 42,000 words."""
 
     words: list[str]
@@ -89,7 +89,7 @@ class TopicModel:
 
     def vectors(self, texts: list[Iterable[str]]) -> np.ndarray:
         """The unit topic vector of each text's words (texts × dimensions); a text with
-        no known word has a zero row. One gather and one product for all the texts."""
+        no known word has a zero row. One product for all the texts."""
         texts = [words if isinstance(words, list) else list(words) for words in texts]
         # Each word's number, -1 for a word the model does not know (the lookups stay in C).
         ids = np.fromiter(
