@@ -104,7 +104,8 @@ class TopicModel:
         # (text, word) pairs with their counts, sorted by text and then word: the rows of
         # a CSR matrix as they come, built directly (no COO conversion), and multiplied by
         # the whole projection, whose rows the product reads in place (no gathered copy):
-        # the same sums, in less time (docs/benchmarks.md, ninth pass).
+        # the same sums, in less time (docs/benchmarks.md, ninth pass). The values stay
+        # float32, like the projection: other values would make SciPy convert all of it.
         pairs = text_of[known_ids] * len(self.words) + ids[known_ids]
         pairs, counts = np.unique(pairs, return_counts=True)
         rows, cols = np.divmod(pairs, len(self.words))
