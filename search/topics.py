@@ -81,6 +81,7 @@ class TopicModel:
 
     def __post_init__(self) -> None:
         self.projection = np.ascontiguousarray(self.projection, dtype=np.float32)
+        self.idf = np.asarray(self.idf, dtype=np.float32)  # keeps the products in float32
         self._index = {w: i for i, w in enumerate(self.words)}
 
     @property
