@@ -5,7 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from search import topics
+from search import phrases, topics
 from search.highlight import snippet
 from search.query import WORDS, Query, build_search_query
 
@@ -149,25 +149,29 @@ class SearchBackend:
         started = time.monotonic()
         query = build_search_query(q)
         offset = (page - 1) * page_size
-        # The first results of a relevance ranking are re-ranked by topic (search/topics.py):
-        # a page that starts inside that window is cut from the re-ranked list.
-        model = (
-            self.topic_model() if sort == "relevance" and query and offset < topics.WINDOW else None
-        )
+        # The first results of a relevance ranking are re-ranked by word order (a query
+        # typed as one phrase, search/phrases.py) and by topic (search/topics.py): a page
+        # that starts inside that window is cut from the re-ranked list.
+        relevance = sort == "relevance" and bool(query) and offset < topics.WINDOW
+        model = self.topic_model() if relevance else None
+        pairs = phrases.query_pairs(q) if relevance else []
+        reranked = model is not None or bool(pairs)
         ranking = self.rank(
             query,
             types=types,
             filters=filters,
             sort=sort,
-            offset=0 if model else offset,
-            limit=max(topics.WINDOW, offset + page_size) if model else page_size,
+            offset=0 if reranked else offset,
+            limit=max(topics.WINDOW, offset + page_size) if reranked else page_size,
             facets=facets,
-            with_words=model is not None,
+            with_words=reranked,
         )
-        if model:
-            words = [c.term for c in query.clauses if c.field == WORDS]
-            reranked = topics.rerank(ranking.items, words, model)
-            ranking.items = reranked[offset : offset + page_size]
+        if reranked:
+            items = phrases.rerank(ranking.items, pairs, topics.WINDOW)
+            if model:
+                words = [c.term for c in query.clauses if c.field == WORDS]
+                items = topics.rerank(items, words, model)
+            ranking.items = items[offset : offset + page_size]
         terms, fallback = query.highlight_terms, query.fallback_highlight_terms
         hits = [
             SearchHit(

@@ -39,6 +39,12 @@ def separator_corpus():
     )
     # About separators for lithium batteries, but says 锂电池, never 锂离子电池.
     separator = factories.achievement(org, title="隔膜涂覆", summary="陶瓷涂覆隔膜，用于锂电池。")
+    add_fillers(org)
+    return separator, recycling
+
+
+def add_fillers(org):
+    """Listings on other subjects, so the query's words are rare (and weigh) in the index."""
     fillers = [
         ("水稻抗倒伏栽培技术", "提高水稻产量。"),
         ("工业机器人视觉定位", "提高效率。"),
@@ -47,7 +53,6 @@ def separator_corpus():
     ]
     for title, summary in fillers:
         factories.achievement(org, title=title, summary=summary)
-    return separator, recycling
 
 
 def test_a_listing_covering_every_concept_in_other_words_beats_one_repeating_a_single_word(
