@@ -15,8 +15,13 @@ How it is used (``rerank``): the first ``WINDOW`` results of a relevance ranking
 
 where the query's topic is widened by the topics of its ``FEEDBACK_DOCS`` best
 results (pseudo-relevance feedback in the topic space, no second round to the
-index). The bonus is never negative, so a re-ranked score is never below the text
-score it came from and results after the window keep their order and scores. No
+index). In the search box each counts ``(its score / the best score) **
+FEEDBACK_POWER``: a result that barely matched a few typed words says less about the
+subject than the best one. A match list's query is a whole description, and there
+weighting its feedback lost nDCG (``MATCH_FEEDBACK_POWER``: each counts alike).
+
+The bonus is never negative, so a re-ranked score is never below the text score
+it came from and results after the window keep their order and scores. No
 index stores a vector: a result's topic vector is computed from the words the
 ranking returns, so both backends re-rank the same way, and a listing indexed
 after the model was fitted is covered at once (only words new to the site are
@@ -60,6 +65,8 @@ WINDOW = 30  # results re-ranked
 WEIGHT = 0.3  # the topic bonus, as a share of the best text score
 FEEDBACK_DOCS = 10  # best results whose topics widen the query's
 FEEDBACK_WEIGHT = 1.0
+FEEDBACK_POWER = 2  # search box: how much a feedback result's share of the best score counts
+MATCH_FEEDBACK_POWER = 0  # match lists: every feedback result counts alike
 CHECK_SECONDS = 30.0
 SEED = 20261128  # the same listings give the same model
 _ITERATIONS = 4  # power iterations of the randomised SVD
@@ -200,7 +207,11 @@ def _right_singular_vectors(x: sparse.csr_matrix, k: int) -> np.ndarray:
 
 
 def rerank(
-    items: list[Ranked], query_words: Iterable[str], model: TopicModel | None
+    items: list[Ranked],
+    query_words: Iterable[str],
+    model: TopicModel | None,
+    *,
+    feedback_power: float = FEEDBACK_POWER,
 ) -> list[Ranked]:
     """``items`` (best first, with their ``words``) with the first ``WINDOW`` re-scored
     and re-sorted by topic similarity to the query (module docstring)."""
@@ -211,7 +222,9 @@ def rerank(
     vectors = model.vectors([*(item.words.split() for item in head), list(query_words)])
     vectors, query = vectors[:-1], vectors[-1]
     direction = query if query.any() else None
-    centre = vectors[:FEEDBACK_DOCS].sum(axis=0)
+    feedback = head[:FEEDBACK_DOCS]
+    shares = np.array([max(0.0, item.score) for item in feedback], dtype=np.float32)
+    centre = (shares / head[0].score) ** feedback_power @ vectors[: len(feedback)]
     if np.linalg.norm(centre) > 0:
         centre /= np.linalg.norm(centre)
         direction = centre * FEEDBACK_WEIGHT + (0 if direction is None else direction)

@@ -71,6 +71,34 @@ def test_pages_of_a_reranked_search_follow_one_another(small_topic_models):
     assert len(set(scores[: topics.WINDOW])) > 2
 
 
+def test_the_best_results_say_more_about_the_subject_than_those_that_barely_matched(
+    small_topic_models,
+):
+    from search.backends.base import Ranked
+
+    model = evaluation.corpus_topics(subject_corpus())
+
+    def result(n, score, words):
+        return Ranked(type="achievement", id=n, score=score, title="", url="", text="", words=words)
+
+    # The query's words are unknown to the model: its topic comes from its best results
+    # alone. The best is about batteries, far ahead; three rice listings barely matched.
+    battery, rice = "锂电池 正极 电解液 隔膜", "水稻 育种 种子 灌溉"
+    results = [result(1, 10.0, battery)]
+    results += [result(n, 2.0, rice) for n in (2, 3, 4)]
+    results += [result(5, 1.9, battery), result(6, 1.0, "机器人 焊接 伺服")]
+
+    def order(power=topics.FEEDBACK_POWER):
+        ranked = topics.rerank(results, ["没有的词"], model, feedback_power=power)
+        return [r.id for r in ranked]
+
+    # Counted by their share of the best score, they leave the subject to the best result.
+    assert order()[:2] == [1, 5]
+    # Each counted as much as the best, the three rice listings would set the subject.
+    assert (unweighted := order(topics.MATCH_FEEDBACK_POWER))[:2] == [1, 2]
+    assert unweighted.index(5) > 3  # (so they do in a match list, where the query is long)
+
+
 def test_without_enough_listings_there_is_no_model_and_the_text_order_stands(monkeypatch):
     monkeypatch.setattr(topics, "DIMENSIONS", 3)
     corpus = subject_corpus()
