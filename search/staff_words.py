@@ -86,8 +86,9 @@ def refresh(*, force: bool = False) -> bool:
             if version == _version and not force:
                 return False
             entries = list(DictionaryWord.objects.values_list("word", "frequency"))
-    except DatabaseError:  # not migrated yet (a fresh database): the built-in dictionary only
-        logger.warning("Staff dictionary words could not be read", exc_info=True)
+    except DatabaseError as exc:  # not migrated yet (a fresh database): the built-in dictionary
+        # One line, no traceback: `search_eval` in a fresh clone reads no site table otherwise.
+        logger.warning("Staff dictionary words could not be read: %s", exc)
         return False
     _version = version  # read before the words: a change in between is seen next time
     return analysis.set_staff_words(entries)

@@ -261,8 +261,8 @@ def current() -> TopicModel | None:
             if newest == _model_id:
                 return _model
             data = TopicSpace.objects.filter(pk=newest).values_list("data", flat=True).first()
-    except DatabaseError:  # not migrated yet
-        logger.warning("The topic model could not be read", exc_info=True)
+    except DatabaseError as exc:  # not migrated yet
+        logger.warning("The topic model could not be read: %s", exc)
         return _model
     _model, _model_id = (TopicModel.from_bytes(bytes(data)), newest) if data else (None, None)
     return _model
