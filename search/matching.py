@@ -103,10 +103,9 @@ def ranked(
     size = max(limit, topics.WINDOW) if model else limit
     # A ranking, no total.
     ranking = backend.rank(query, types=types, limit=size, with_words=True, count=False)
-    words = analysis.query_words(text)
-    return topics.rerank(ranking.items, words, model, feedback_power=topics.MATCH_FEEDBACK_POWER)[
-        :limit
-    ]
+    power = topics.MATCH_FEEDBACK_POWER
+    reranked = topics.rerank(ranking.items, analysis.query_words(text), model, feedback_power=power)
+    return reranked[:limit]
 
 
 def match(backend: SearchBackend, text: str, *, types: list[str], limit: int = 10) -> Ranking:
