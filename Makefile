@@ -29,9 +29,18 @@ run: setup
 
 # The whole suite. Tests needing a service that is not configured are skipped,
 # unless REQUIRE_SERVICES=1 (CI), which turns a missing service into a failure.
+# When DATABASE_URL names PostgreSQL (CI), the suite then runs again on SQLite, the
+# embedded default `make run` serves (its FTS5 search backend included), without the
+# tests of the services themselves and the browser, which have just run.
+EMBEDDED_ONLY := not postgres and not elasticsearch and not broker and not browser
 test: venv
 	$(PY) manage.py compiletranslations
 	$(PY) -m pytest $(PYTEST_ARGS)
+	@if [[ "$${DATABASE_URL:-}" == postgres* ]]; then \
+		echo "== the suite again on SQLite, the embedded default (no services) =="; \
+		env -u DATABASE_URL -u REDIS_URL -u ELASTICSEARCH_URL REQUIRE_SERVICES= \
+			$(PY) -m pytest -p no:cacheprovider -m "$(EMBEDDED_ONLY)" $(PYTEST_ARGS); \
+	fi
 
 # Production server with the current environment; runs only `migrate` first.
 serve: venv

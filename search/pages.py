@@ -16,6 +16,9 @@ from wagtail.models import Page
 from search import analysis
 
 MAX_PAGES = 5
+# Wagtail's database backends build one nested expression per word (PostgreSQL's
+# recursion runs out near a few hundred): a pasted paragraph is searched by its first words.
+MAX_WORDS = 32
 
 
 @dataclass
@@ -28,8 +31,13 @@ class SitePage:
 def site_pages(
     q: str, request: HttpRequest | None = None, limit: int = MAX_PAGES
 ) -> list[SitePage]:
-    """The best few pages for ``q`` (a fixed number of queries: search, then the page types)."""
-    words = analysis.join(analysis.query_words(q)) or q.strip()
+    """The best few pages for ``q`` (a fixed number of queries: search, then the page types).
+
+    Only its words are searched, never the raw text: Wagtail's SQLite backend quotes
+    a term without escaping it (a stray ``"`` is a syntax error there).
+    """
+    found_words = [w for w in dict.fromkeys(analysis.query_words(q)) if '"' not in w]
+    words = analysis.join(found_words[:MAX_WORDS])
     if not words:
         return []
     found = list(Page.objects.live().public().search(words, operator="or")[:limit])

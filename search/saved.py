@@ -11,13 +11,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from lib import text
 from lib.errors import DomainError, NotAllowed
 from search.documents import DOCUMENT_TYPES
 from search.models import MatchAlert, SavedSearch
 from search.service import clean_filters
 
 MAX_SAVED_SEARCHES = 20
-MAX_QUERY_LENGTH = 200
+MAX_QUERY_LENGTH = text.MAX_QUERY_LENGTH
 
 
 @transaction.atomic
@@ -27,7 +28,7 @@ def saved_search_create(
     """Keep this search; saving the same search again returns the one already kept."""
     if not user.is_authenticated:
         raise NotAllowed(_("请先登录。"))
-    query = " ".join((query or "").split())
+    query = text.clean(query)
     if not query:
         raise DomainError(_("请输入要保存的关键词。"))
     if len(query) > MAX_QUERY_LENGTH:

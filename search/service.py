@@ -10,6 +10,7 @@ import logging
 
 from django.utils.translation import gettext as _
 
+from lib import text
 from search.backends import SearchResult, SearchUnavailable, get_backend
 from search.backends.base import FACETS, SORTS
 from search.documents import resolve_types
@@ -20,7 +21,8 @@ MAX_PAGE_SIZE = 100
 
 def clean_filters(filters: dict[str, str] | None) -> dict[str, str]:
     """Only known facets with a value ("type" is ``type_filter``'s job)."""
-    return {k: v for k, v in (filters or {}).items() if k in FACETS and k != "type" and v}
+    cleaned = {k: text.clean(v) for k, v in (filters or {}).items()}
+    return {k: v for k, v in cleaned.items() if k in FACETS and k != "type" and v}
 
 
 def search(
@@ -43,13 +45,17 @@ def search(
         "sort": sort if sort in SORTS else "relevance",
         "facets": facets,
     }
+    q, cut = text.query_text(q)
     backend = get_backend()
     try:
-        return backend.search(q.strip(), **kwargs)
+        result = backend.search(q, **kwargs)
     except SearchUnavailable:
         if backend.name == "database":
             raise
         logger.warning("Elasticsearch unavailable; answering from the database", exc_info=True)
-        result = get_backend("database").search(q.strip(), **kwargs)
+        result = get_backend("database").search(q, **kwargs)
         result.notice = _("全文检索服务暂时不可用，以下为数据库检索结果。")
-        return result
+    if cut:
+        shortened = _("关键词过长，只按前 %(n)s 个字符检索。") % {"n": text.MAX_QUERY_LENGTH}
+        result.notice = " ".join(filter(None, [shortened, result.notice]))
+    return result

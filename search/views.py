@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
+from lib import text
 from search import service
 from search.backends.base import FACETS, SORTS
 from search.documents import DOCUMENT_TYPES
@@ -26,14 +27,15 @@ def _filters(request: HttpRequest) -> dict[str, str]:
 
 
 def search_page(request: HttpRequest) -> HttpResponse:
-    q = request.GET.get("q", "").strip()
+    typed = text.clean(request.GET.get("q"))
+    q, _cut = text.query_text(typed)  # what is searched (and saved); the service says so
     type_filter = request.GET.get("type") or None
     page = max(1, _int(request.GET.get("page"), 1))
     sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "relevance"
     filters = _filters(request)
     result = (
         service.search(
-            q,
+            typed,
             type_filter=type_filter,
             page=page,
             page_size=PAGE_SIZE,

@@ -26,6 +26,7 @@ from wagtail.admin.ui.tables import (
 from wagtail.admin.views.generic import IndexView
 from wagtail.admin.widgets.button import ListingButton
 
+from lib import text
 from marketplace import selectors
 from marketplace.admin_views import display
 from marketplace.admin_views.base import (
@@ -67,7 +68,7 @@ def filtered_review_queue(request, model) -> QuerySet:
     filterset = FILTERSETS[model](request.GET, queryset=queryset, request=request)
     if filterset.is_valid():
         queryset = filterset.filter_queryset(queryset)
-    if query := request.GET.get("q", "").strip():
+    if query := text.query_text(request.GET.get("q"))[0]:
         queryset = queryset.filter(
             Q(title__icontains=query) | Q(organisation__name__icontains=query)
         )

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.selectors import is_bureau_staff
+from lib import text
 from marketplace import selectors_challenges as sel
 from marketplace.forms_challenges import (
     ChallengeForm,
@@ -97,7 +98,7 @@ def send_pdf(field_file, filename: str) -> FileResponse:
 def challenge_list(request: HttpRequest) -> HttpResponse:
     chosen = request.GET.get("status", "")
     chosen = chosen if chosen in STATUS_FILTERS else ""
-    query = request.GET.get("q", "").strip()
+    query, _cut = text.query_text(request.GET.get("q"))
     qs = sel.published_challenges(stage=chosen, query=query)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(

@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -192,7 +193,12 @@ def _transition(request: HttpRequest, kind: Kind, pk: int, action) -> HttpRespon
     else:
         submitted = action is services.listing_submit
         messages.success(request, _("已提交审核，审核通过后公开。") if submitted else _("已归档。"))
-    return redirect(request.POST.get("next") or listing.get_absolute_url())
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = listing.get_absolute_url()  # a page of this site, never another one
+    return redirect(target)
 
 
 @login_required

@@ -237,3 +237,23 @@ def test_guessing_the_id_of_someone_elses_draft_reveals_nothing(client, personas
         response = client.get(reverse(f"marketplace:{name}", args=[draft.pk]))
         assert response.status_code == 404
         assert "机密草稿" not in response.content.decode()
+
+
+def test_after_submitting_the_owner_returns_to_their_list_but_never_to_another_site(
+    client, personas
+):
+    first = factories.achievement(personas.organisation, status=S.DRAFT)
+    second = factories.achievement(personas.organisation, status=S.DRAFT)
+    client.force_login(personas.owner)
+    mine = reverse("marketplace:achievement_mine") + "?page=1"
+    response = client.post(
+        reverse("marketplace:achievement_submit", args=[first.pk]), {"next": mine}
+    )
+    assert response["Location"] == mine
+    response = client.post(
+        reverse("marketplace:achievement_submit", args=[second.pk]),
+        {"next": "https://phishing.example/login"},
+    )
+    assert response["Location"] == second.get_absolute_url()
+    second.refresh_from_db()
+    assert second.status == S.SUBMITTED  # the action itself still happened

@@ -599,3 +599,24 @@ def test_revision_rows_are_not_listed_once_decided(client, personas, revision):
     assert not ListingRevision.objects.filter(status=RevisionStatus.PENDING).exists()
     page = client.get(reverse("review_revisions:index")).content.decode()
     assert reverse("review_revisions:review", args=[revision.pk]) not in page
+
+
+def test_bulk_select_all_of_a_search_with_a_control_character_still_approves(
+    client, personas, submitted, field
+):
+    other = factories.achievement(
+        personas.organisation,
+        status=ListingStatus.SUBMITTED,
+        submitted_at=timezone.now(),
+        title="待审的注塑模具成果",
+        tech_field=field,
+    )
+    client.force_login(personas.staff)
+    url = reverse("wagtail_bulk_action", args=["marketplace", "achievement", "review-approve"])
+    # PostgreSQL refuses a NUL in any text parameter; the search is read without it.
+    response = client.post(url + "?id=all&q=%E5%9B%BA%E6%80%81%00")  # 固态 + NUL
+    assert response.status_code == 302
+    submitted.refresh_from_db()
+    other.refresh_from_db()
+    assert submitted.status == ListingStatus.PUBLISHED
+    assert other.status == ListingStatus.SUBMITTED

@@ -8,19 +8,6 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def indexed(settings):
-    settings.SEARCH_BACKEND = "database"
-    org = factories.organisation()
-    item = factories.achievement(
-        org, title="石墨烯导热膜的连续化制备", summary="高导热石墨烯薄膜。"
-    )
-    need = factories.need(org, title="石墨烯涂层附着力提升")
-    factories.achievement(org, title="水稻抗倒伏栽培技术", summary="提高水稻产量。")
-    get_backend("database").rebuild()
-    return item, need
-
-
 def test_the_api_answers_in_the_documented_shape(client, indexed):
     item, _ = indexed
     data = client.get("/api/v1/search", {"q": "石墨烯", "type": "achievement"}).json()

@@ -224,3 +224,17 @@ def test_an_analyzer_the_cluster_lacks_fails_the_rebuild_and_leaves_the_live_ind
     with pytest.raises(SearchUnavailable, match="no_such_plugin_analyzer"):
         elasticsearch_backend.rebuild()
     assert _keys(service.search("锂电池")) == [("achievement", item.pk)]
+
+
+def test_control_characters_and_a_pasted_paragraph_are_searched_not_errors(
+    elasticsearch_backend, corpus
+):
+    items, _ = corpus
+    elasticsearch_backend.rebuild()
+    assert set(_ids(service.search("石墨烯\x00薄膜"))) == {items["film"].pk, items["composite"].pk}
+    # 600 characters, nearly every bigram distinct: searched by its first 200, and says so.
+    paragraph = "石墨烯导热膜" + "".join(chr(0x4E00 + (i * 7919) % 20000) for i in range(600))
+    result = service.search(paragraph, filters={"region": "\x00"})
+    assert result.backend == "elasticsearch"
+    assert result.hits[0].id == items["film"].pk
+    assert result.notice == "关键词过长，只按前 200 个字符检索。"

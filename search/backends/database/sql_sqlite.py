@@ -21,6 +21,20 @@ def extra_values(row: dict[str, Any]) -> list[Any]:
     return []  # the FTS5 tables are filled by triggers
 
 
+# SQLite refuses a compound SELECT of more than 500 terms (SQLITE_MAX_COMPOUND_SELECT);
+# a long query has more clauses than that, so they are unioned in nested batches.
+COMPOUND_LIMIT = 400
+
+
+def _union_all(parts: list[str]) -> str:
+    while len(parts) > COMPOUND_LIMIT:
+        parts = [
+            f"SELECT * FROM ({' UNION ALL '.join(parts[i : i + COMPOUND_LIMIT])})"
+            for i in range(0, len(parts), COMPOUND_LIMIT)
+        ]
+    return " UNION ALL ".join(parts)
+
+
 def scored_sql(table: str, query: Query) -> tuple[str, list[Any]]:
     """``SELECT id, score`` of the entries the query matches (all of them if it is empty)."""
     if not query:
@@ -41,7 +55,7 @@ def scored_sql(table: str, query: Query) -> tuple[str, list[Any]]:
     # where bm25() has no FTS5 cursor to read. A group scores its stronger kind of
     # evidence (words or grams) plus TIE_BREAKER times the other (search/query.py).
     sql = (
-        f"WITH hits AS MATERIALIZED ({' UNION ALL '.join(parts)}), "
+        f"WITH hits AS MATERIALIZED ({_union_all(parts)}), "
         "kinds AS (SELECT id, grp, g, SUM(s) AS s FROM hits GROUP BY id, grp, g), "
         f"groups AS (SELECT id, MAX(s) + {TIE_BREAKER} * (SUM(s) - MAX(s)) AS s "
         "FROM kinds GROUP BY id, grp), "
