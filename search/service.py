@@ -17,6 +17,9 @@ from search.documents import resolve_types
 
 logger = logging.getLogger(__name__)
 MAX_PAGE_SIZE = 100
+# Results a person can page through. Elasticsearch answers no deeper (its default
+# index.max_result_window), so neither backend does: a page past it is empty, with the count.
+MAX_RESULT_WINDOW = 10_000
 
 
 def clean_filters(filters: dict[str, str] | None) -> dict[str, str]:
@@ -35,8 +38,9 @@ def search(
     sort: str = "relevance",
     facets: bool = False,
 ) -> SearchResult:
-    page = max(1, page)
     page_size = min(max(1, page_size), MAX_PAGE_SIZE)
+    past_window = page * page_size > MAX_RESULT_WINDOW
+    page = 1 if past_window else max(1, page)
     kwargs = {
         "types": [t.name for t in resolve_types(type_filter)],
         "page": page,
@@ -55,6 +59,8 @@ def search(
         logger.warning("Elasticsearch unavailable; answering from the database", exc_info=True)
         result = get_backend("database").search(q, **kwargs)
         result.notice = _("全文检索服务暂时不可用，以下为数据库检索结果。")
+    if past_window:
+        result.hits = []
     if cut:
         shortened = _("关键词过长，只按前 %(n)s 个字符检索。") % {"n": text.MAX_QUERY_LENGTH}
         result.notice = " ".join(filter(None, [shortened, result.notice]))

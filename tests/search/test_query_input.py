@@ -78,3 +78,11 @@ def test_the_challenge_list_and_a_saved_search_take_a_control_character(client, 
     client.force_login(personas.outsider)
     client.post("/search/saved/new/", {"q": "传感\x00器"})
     assert SavedSearch.objects.get().query == "传感 器"
+
+
+@pytest.mark.parametrize("page", ["501", "99999999999999999999"])
+def test_a_page_past_the_result_window_is_empty_and_keeps_the_count(client, film, page):
+    data = client.get("/api/v1/search", {"q": "石墨烯", "page": page}).json()
+    assert (data["count"], data["results"], data["notice"]) == (2, [], "")
+    html = client.get("/search/", {"q": "石墨烯", "page": page}).content.decode()
+    assert "找到 2 条结果" in html and "石墨烯导热膜的连续化制备" not in html

@@ -238,3 +238,14 @@ def test_control_characters_and_a_pasted_paragraph_are_searched_not_errors(
     assert result.backend == "elasticsearch"
     assert result.hits[0].id == items["film"].pk
     assert result.notice == "关键词过长，只按前 200 个字符检索。"
+
+
+def test_a_page_past_the_result_window_stays_on_elasticsearch(elasticsearch_backend, corpus):
+    elasticsearch_backend.rebuild()
+    result = service.search("石墨烯", page=501, page_size=20)  # from 10,000: refused by ES
+    assert (result.backend, result.count, result.hits, result.notice) == (
+        "elasticsearch",
+        2,
+        [],
+        "",
+    )
