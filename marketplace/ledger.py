@@ -78,6 +78,11 @@ def target_for(year: int) -> Target:
     return Target.objects.filter(year=year).first() or Target(year=year)
 
 
+def year_in_range(year: int) -> bool:
+    """Whether a ledger can be kept for ``year``: one a calendar date holds (1–9999)."""
+    return dt.MINYEAR <= year <= dt.MAXYEAR
+
+
 def year_end(year: int) -> dt.date:
     return dt.date(year, 12, 31)
 

@@ -11,7 +11,7 @@ import io
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -21,7 +21,7 @@ from wagtail.admin import messages
 
 from marketplace.admin_views.contracts import StaffPageView, StaffViewSet, error_text
 from marketplace.dashboard import public_progress
-from marketplace.ledger import counted_contracts, target_for
+from marketplace.ledger import counted_contracts, target_for, year_in_range
 from marketplace.models import Target, TargetBasis, TargetMeasure
 from marketplace.services.contracts import target_save
 
@@ -70,16 +70,27 @@ class TargetIndexView(StaffPageView):
         return context
 
 
-class TargetEditView(StaffPageView):
+class YearPageMixin:
+    """A page of one year's target: a year no calendar holds has no such page (404, and
+    only once the staff check has answered everyone else with 403)."""
+
+    @property
+    def year(self) -> int:
+        if not year_in_range(year := self.kwargs["year"]):
+            raise Http404
+        return year
+
+
+class TargetEditView(StaffPageView, YearPageMixin):
     template_name = "marketplace/admin/contracts/target_edit.html"
     index_url_name = "contract_targets:index"
     index_label = gettext_lazy("年度目标")
 
     def get_page_title(self):
-        return _("%(year)d 年度目标") % {"year": self.kwargs["year"]}
+        return _("%(year)d 年度目标") % {"year": self.year}
 
     def get_form(self, data=None) -> TargetForm:
-        target = target_for(self.kwargs["year"])
+        target = target_for(self.year)
         return TargetForm(
             data,
             initial={
@@ -94,8 +105,8 @@ class TargetEditView(StaffPageView):
         context = super().get_context_data(**kwargs)
         context.setdefault("form", self.get_form())
         context.update(
-            year=self.kwargs["year"],
-            submit_url=reverse("contract_targets:edit", args=[self.kwargs["year"]]),
+            year=self.year,
+            submit_url=reverse("contract_targets:edit", args=[self.year]),
             index_url=reverse("contract_targets:index"),
         )
         return context
@@ -105,11 +116,11 @@ class TargetEditView(StaffPageView):
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form))
         try:
-            target_save(year=self.kwargs["year"], by=request.user, **form.cleaned_data)
+            target_save(year=self.year, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
             messages.error(request, error_text(exc))
             return self.render_to_response(self.get_context_data(form=form))
-        messages.success(request, _("%(year)d 年度目标已保存。") % {"year": self.kwargs["year"]})
+        messages.success(request, _("%(year)d 年度目标已保存。") % {"year": self.year})
         return redirect("contract_targets:index")
 
 
@@ -164,9 +175,9 @@ def ledger_workbook(year: int) -> bytes:
     return out.getvalue()
 
 
-class LedgerExportView(StaffPageView):
+class LedgerExportView(StaffPageView, YearPageMixin):
     def get(self, request, *args, **kwargs):
-        year = self.kwargs["year"]
+        year = self.year
         response = HttpResponse(ledger_workbook(year), content_type=XLSX_TYPE)
         response["Content-Disposition"] = f'attachment; filename="ledger-{year}.xlsx"'
         return response

@@ -25,7 +25,7 @@ from accounts.models import Organisation, User
 from accounts.selectors import is_bureau_staff, organisation_ids_of
 from lib.errors import DomainError, NotAllowed
 from marketplace import rollups
-from marketplace.ledger import amounts_in_force
+from marketplace.ledger import amounts_in_force, year_in_range
 from marketplace.models import (
     AdjustmentKind,
     ContractAdjustment,
@@ -432,6 +432,8 @@ def target_save(
     """Create or change a year's target (bureau staff); values not given stay as they are."""
     if by is not None and not is_bureau_staff(by):
         raise NotAllowed(_("只有科技局工作人员可以设定年度目标。"))
+    if not year_in_range(year):
+        raise DomainError(_("年度须在 1 到 9999 之间。"))
     target = Target.objects.select_for_update().filter(year=year).first() or Target(year=year)
     previous_district = target.district_code
     for name, value in (

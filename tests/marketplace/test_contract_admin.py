@@ -577,3 +577,19 @@ def test_the_ledger_export_lists_the_counted_contracts_exactly(client, personas)
         D("600000.70"),
         D("600000.70"),
     ]
+
+
+@pytest.mark.parametrize("year", [0, 10000, 99999999999999999999])
+def test_a_year_no_calendar_holds_has_no_target_pages(client, personas, year):
+    client.force_login(personas.staff)
+    assert client.get(f"/admin/contracts/targets/{year}/ledger.xlsx").status_code == 404
+    assert client.get(f"/admin/contracts/targets/{year}/edit/").status_code == 404
+    data = {
+        "amount": "1.00",
+        "district_code": "330302",
+        "measure": "tech_amount",
+        "basis": "either",
+    }
+    assert client.post(f"/admin/contracts/targets/{year}/edit/", data).status_code == 404
+    client.force_login(personas.owner)  # refused as before, not told whether the year exists
+    assert _refused(client.get(f"/admin/contracts/targets/{year}/edit/"), "owner")

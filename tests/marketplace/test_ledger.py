@@ -10,7 +10,7 @@ from io import StringIO
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from marketplace import ledger
 from marketplace.models import Target, TargetBasis, TargetMeasure, TechContract
@@ -294,3 +294,12 @@ def test_target_progress_command_shows_percent_with_two_decimals():
     assert result["target"] == "1000.00"
     assert (result["measure"], result["basis"]) == ("contract_amount", "buyer")
     assert "12.35%" in run_command("--year", "2024")
+
+
+@pytest.mark.parametrize("year", ["0", "10000"])
+def test_target_progress_refuses_a_year_no_calendar_holds(year):
+    with pytest.raises(CommandError, match="年度须在 1 到 9999 之间。"):
+        run_command("--year", year)
+    with pytest.raises(services.DomainError, match="年度须在 1 到 9999 之间。"):
+        services.target_save(year=int(year), by=None, amount=D("1.00"))
+    assert not Target.objects.filter(year=int(year)).exists()

@@ -2,10 +2,10 @@
 
 import json
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from marketplace.ledger import target_progress
+from marketplace.ledger import target_progress, year_in_range
 from marketplace.models import TargetBasis, TargetMeasure
 
 
@@ -17,6 +17,8 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=["text", "json"], default="text")
 
     def handle(self, *args, year: int, format: str, **options):
+        if not year_in_range(year):
+            raise CommandError(_("年度须在 1 到 9999 之间。"))
         progress = target_progress(year)
         out = {
             "year": progress["year"],
