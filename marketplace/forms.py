@@ -7,6 +7,7 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from lib.forms import IdsChoiceField
 from marketplace.models import (
     MAX_KEYWORDS,
     Achievement,
@@ -99,7 +100,7 @@ class ListingForm(forms.ModelForm):
             initial=self.instance.industry_id,
         )
         self.fields["industry"]._set_choices()
-        self.fields["cooperation_modes"] = forms.ModelMultipleChoiceField(
+        self.fields["cooperation_modes"] = IdsChoiceField(
             queryset=CooperationMode.objects.active(),
             required=False,
             widget=forms.CheckboxSelectMultiple,

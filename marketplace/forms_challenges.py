@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from lib.forms import IdsChoiceField
 from marketplace.forms import _KEYWORD_SPLIT, GroupedModelChoiceField
 from marketplace.models import (
     MAX_KEYWORDS,
@@ -387,7 +388,7 @@ class AssignExpertForm(forms.Form):
 
 
 class WinnersForm(forms.Form):
-    winners = forms.ModelMultipleChoiceField(
+    winners = IdsChoiceField(
         label=_("揭榜单位"),
         queryset=None,
         widget=forms.CheckboxSelectMultiple,

@@ -17,6 +17,7 @@ from wagtail.admin.utils import get_valid_next_url_from_request
 from wagtail.admin.views.bulk_action import BulkAction
 
 from lib.errors import DomainError
+from lib.forms import is_id
 from marketplace.admin_views.base import ReasonForm, organisation_status_label
 from marketplace.admin_views.permissions import BureauStaffOnlyMixin
 from marketplace.admin_views.review import (
@@ -43,7 +44,7 @@ class ListingBulkAction(BureauStaffOnlyMixin, BulkAction):
 
     @classmethod
     def get_queryset(cls, model, object_ids):
-        ids = [int(pk) for pk in object_ids if str(pk).isdigit()]
+        ids = [int(pk) for pk in object_ids if is_id(pk)]
         found = list(
             model.objects.filter(pk__in=ids)
             .select_related("organisation", "tech_field__parent")

@@ -387,6 +387,18 @@ def test_staff_confirm_winners_and_award_from_the_page(world, client):
     assert "揭榜成功" in page and first.organisation.name in page
 
 
+def test_a_winner_id_no_row_could_have_is_refused_and_nothing_changes(world, client):
+    challenge, first, _second = world.scored()
+    client.force_login(world.staff)
+    response = client.post(
+        f"/challenges/{challenge.pk}/manage/publicise/",
+        {"winners": [first.pk, "99999999999999999999"]},
+    )
+    assert response.status_code == 400  # the form shown again with its error; was a 500
+    challenge.refresh_from_db()
+    assert challenge.status != ChallengeStatus.PUBLICISED
+
+
 def test_the_draft_attachment_is_not_served_to_outsiders_but_is_once_published(
     world, client, settings, tmp_path
 ):

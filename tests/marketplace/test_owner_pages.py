@@ -96,6 +96,19 @@ def test_a_broken_image_upload_is_refused_and_the_form_is_kept(client, personas)
     assert not Achievement.objects.exists()
 
 
+@pytest.mark.parametrize("mode", ["99999999999999999999", "-99999999999999999999", "x"])
+def test_a_cooperation_mode_no_row_could_have_is_an_invalid_choice(client, personas, mode):
+    client.force_login(personas.owner)
+    response = client.post(
+        reverse("marketplace:achievement_new"),
+        _achievement_post(organisation=personas.organisation.pk, cooperation_modes=[mode]),
+    )
+    assert response.status_code == 400  # was a database error for the first two
+    body = response.content.decode()
+    assert "一种海水淡化用石墨烯复合膜" in body
+    assert not Achievement.objects.exists()
+
+
 def test_an_enterprise_member_posts_a_need(client, personas):
     company = factories.organisation(kind="enterprise")
     member = factories.member(company, Role.ENTERPRISE_MEMBER)

@@ -620,3 +620,13 @@ def test_bulk_select_all_of_a_search_with_a_control_character_still_approves(
     other.refresh_from_db()
     assert submitted.status == ListingStatus.PUBLISHED
     assert other.status == ListingStatus.SUBMITTED
+
+
+def test_a_bulk_action_on_ids_no_row_could_have_finds_nothing(client, personas, submitted):
+    client.force_login(personas.staff)
+    url = reverse("wagtail_bulk_action", args=["marketplace", "achievement", "review-approve"])
+    assert client.get(url + "?id=99999999999999999999").status_code == 404  # was a 500
+    response = client.post(url + f"?id={submitted.pk}&id=99999999999999999999")
+    assert response.status_code == 302
+    submitted.refresh_from_db()
+    assert submitted.status == ListingStatus.PUBLISHED
